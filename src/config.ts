@@ -1,0 +1,155 @@
+// Process configuration, from environment variables only. Every setting has a
+// default that works for `npm run dev`; invalid values stop the process at
+// start with one line naming the variable (see src/fatal.ts).
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().positive();
+
+/** Every environment variable vnfm reads, with its default and meaning. */
+export const ENV_VARS = {
+  DATABASE_URL: {
+    default: undefined,
+    help: 'PostgreSQL URL. `npm run dev` without it runs an embedded PGlite under VNFM_DATA_DIR.',
+  },
+  TEMPORAL_ADDRESS: { default: 'localhost:7233', help: 'Temporal frontend host:port.' },
+  TEMPORAL_NAMESPACE: { default: 'default', help: 'Temporal namespace.' },
+  TEMPORAL_CLI_PATH: {
+    default: undefined,
+    help: 'Temporal CLI binary for the dev server (otherwise `temporal` on PATH or the cached install).',
+  },
+  VNFM_API_HOST: { default: '0.0.0.0', help: 'Address the HTTP API binds to.' },
+  VNFM_API_PORT: { default: '9890', help: "HTTP API port (Tacker's port)." },
+  VNFM_API_URL: { default: 'http://127.0.0.1:9890', help: 'Where the CLI finds the API.' },
+  VNFM_TOKEN: { default: undefined, help: 'API token the CLI sends.' },
+  VNFM_LOG_LEVEL: { default: 'info', help: 'trace | debug | info | warn | error | fatal.' },
+  VNFM_TASK_QUEUE_MONITOR: { default: 'vnfm-monitor', help: 'Task queue of monitor workflows.' },
+  VNFM_TASK_QUEUE_CONDUCTOR: {
+    default: 'vnfm-conductor',
+    help: 'Task queue of lifecycle workflows and policy actions.',
+  },
+  VNFM_MONITOR_METRICS_PORT: {
+    default: '9891',
+    help: 'Prometheus /metrics port of the monitor worker (0: off).',
+  },
+  VNFM_CONDUCTOR_METRICS_PORT: {
+    default: '9892',
+    help: 'Prometheus /metrics port of the conductor worker (0: off).',
+  },
+  VNFM_MONITOR_MAX_LOOPS: {
+    default: '20000',
+    help: 'Probe loops (long-running activities) one monitor worker runs at once.',
+  },
+  VNFM_MONITOR_HEARTBEAT_TIMEOUT: {
+    default: '60',
+    help: 'Seconds without a heartbeat before a probe loop is restarted on another worker.',
+  },
+  VNFM_PING_ENGINE: {
+    default: 'batch',
+    help: 'ICMP engine behind the ping driver: batch (fping, shared) or ping (the `ping` package).',
+  },
+  VNFM_DATA_DIR: { default: '.vnfm', help: '`npm run dev` state: embedded database, Temporal database, dev token.' },
+  VNFM_DEV_TEMPORAL: {
+    default: 'start',
+    help: '`npm run dev`: start a Temporal dev server (start) or use TEMPORAL_ADDRESS (external).',
+  },
+  VNFM_DEV_DB_PORT: { default: '55432', help: '`npm run dev`: port of the embedded database.' },
+  VNFM_TEMPORAL_UI_PORT: { default: '8233', help: '`npm run dev`: Temporal Web UI port.' },
+  VNFM_NETNS_BRIDGE: { default: 'vnfmbr0', help: 'Bridge of the netns VIM that `npm run dev` registers.' },
+  VNFM_NETNS_POOL: {
+    default: '10.234.0.0/24',
+    help: 'Address pool of the netns VIM that `npm run dev` registers.',
+  },
+} as const satisfies Record<string, { default: string | undefined; help: string }>;
+
+export type EnvName = keyof typeof ENV_VARS;
+
+export class ConfigError extends Error {}
+
+function read(env: NodeJS.ProcessEnv, name: EnvName): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? ENV_VARS[name].default : v;
+}
+
+function parse<T>(env: NodeJS.ProcessEnv, name: EnvName, schema: z.ZodType<T>): T {
+  const raw = read(env, name);
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const why = r.error.issues[0]?.message ?? 'invalid';
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: ${why}`);
+  }
+  return r.data;
+}
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233');
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  monitorTaskQueue: string;
+  conductorTaskQueue: string;
+}
+
+export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const q = z.string().min(1).max(200);
+  return {
+    address: parse(env, 'TEMPORAL_ADDRESS', hostPort),
+    namespace: parse(env, 'TEMPORAL_NAMESPACE', z.string().min(1)),
+    monitorTaskQueue: parse(env, 'VNFM_TASK_QUEUE_MONITOR', q),
+    conductorTaskQueue: parse(env, 'VNFM_TASK_QUEUE_CONDUCTOR', q),
+  };
+}
+
+export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = read(env, 'DATABASE_URL');
+  if (!url) throw new ConfigError('DATABASE_URL is not set: point it at PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/vnfm');
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(`DATABASE_URL must be a postgresql:// URL, got ${JSON.stringify(url)}`);
+  }
+  return url;
+}
+
+export const logLevel = (env: NodeJS.ProcessEnv = process.env) =>
+  parse(env, 'VNFM_LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
+
+export function apiConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    host: parse(env, 'VNFM_API_HOST', z.string().min(1)),
+    port: parse(env, 'VNFM_API_PORT', port),
+  };
+}
+
+export function monitorConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    metricsPort: parse(env, 'VNFM_MONITOR_METRICS_PORT', port),
+    maxLoops: parse(env, 'VNFM_MONITOR_MAX_LOOPS', z.coerce.number().int().min(1)),
+    heartbeatTimeoutSeconds: parse(env, 'VNFM_MONITOR_HEARTBEAT_TIMEOUT', seconds),
+    pingEngine: parse(env, 'VNFM_PING_ENGINE', z.enum(['batch', 'ping'])),
+  };
+}
+
+export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    metricsPort: parse(env, 'VNFM_CONDUCTOR_METRICS_PORT', port),
+  };
+}
+
+export function cliConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    apiUrl: parse(env, 'VNFM_API_URL', z.url()),
+    token: read(env, 'VNFM_TOKEN'),
+  };
+}
+
+export function devConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    dataDir: parse(env, 'VNFM_DATA_DIR', z.string().min(1)),
+    temporal: parse(env, 'VNFM_DEV_TEMPORAL', z.enum(['start', 'external'])),
+    dbPort: parse(env, 'VNFM_DEV_DB_PORT', port),
+    uiPort: parse(env, 'VNFM_TEMPORAL_UI_PORT', port),
+    bridge: parse(env, 'VNFM_NETNS_BRIDGE', z.string().regex(/^[a-zA-Z0-9_-]{1,15}$/, 'an interface name of at most 15 characters')),
+    pool: parse(env, 'VNFM_NETNS_POOL', z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'a CIDR such as 10.234.0.0/24')),
+  };
+}

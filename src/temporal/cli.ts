@@ -1,0 +1,77 @@
+// Finds the Temporal CLI (its dev server has the Web UI inside). Order:
+// TEMPORAL_CLI_PATH, `temporal` on PATH, the Go install cache; where none is
+// found and Go is present, installs the pinned version once (it compiles for
+// minutes, so it is never rebuilt when present).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { StartupError } from '../fatal.js';
+
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+function onPath(bin: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, bin);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function goBinDir(): string | undefined {
+  const go = onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) return undefined;
+  const r = spawnSync(go, ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' });
+  if (r.status !== 0) return join(homedir(), 'go', 'bin');
+  const [gobin, gopath] = r.stdout.split('\n');
+  return gobin || join((gopath ?? '').split(delimiter)[0] || join(homedir(), 'go'), 'bin');
+}
+
+function goBinary(): string | undefined {
+  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/** The CLI's path, or undefined when none is installed. */
+export function findTemporalCli(): string | undefined {
+  const configured = process.env.TEMPORAL_CLI_PATH;
+  if (configured) {
+    if (!existsSync(configured)) {
+      throw new StartupError(`TEMPORAL_CLI_PATH=${configured} does not exist; unset it or point it at a temporal binary`);
+    }
+    return configured;
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  const dir = goBinDir();
+  if (dir && existsSync(join(dir, 'temporal'))) return join(dir, 'temporal');
+  const home = join(homedir(), 'go', 'bin', 'temporal');
+  return existsSync(home) ? home : undefined;
+}
+
+/** Returns an installed CLI, building the pinned version with Go if needed. */
+export async function ensureTemporalCli(log: (line: string) => void = console.error): Promise<string> {
+  const found = findTemporalCli();
+  if (found) return found;
+  const go = goBinary();
+  if (!go) {
+    throw new StartupError(
+      'no Temporal CLI found and Go is not installed: install the CLI (https://docs.temporal.io/cli) and put it on PATH or set TEMPORAL_CLI_PATH, or install Go so vnfm can build it, or set TEMPORAL_ADDRESS to an existing server',
+    );
+  }
+  const dir = goBinDir() ?? join(homedir(), 'go', 'bin');
+  mkdirSync(dir, { recursive: true });
+  log(`building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${dir}; this takes a few minutes, once`);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, GOBIN: dir },
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new StartupError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`)),
+    );
+  });
+  const bin = join(dir, 'temporal');
+  if (!existsSync(bin)) throw new StartupError(`go install finished but ${bin} is missing`);
+  return bin;
+}

@@ -1,0 +1,72 @@
+// The VIM driver interface: what the conductor needs from infrastructure.
+// Every operation is idempotent: resources are named deterministically from
+// ids, so a retried create finds what the first attempt made, and deleting
+// something already gone succeeds.
+
+export type VimType = 'netns' | 'static';
+
+export interface NetnsVimConfig {
+  /** Host bridge the instances' veths join (at most 15 characters). */
+  bridge: string;
+  /** Address pool (IPv4 CIDR): the bridge takes the first address, instances the rest. */
+  pool: string;
+  /** Where probes may go; default: the pool. */
+  allowedCidrs: string[];
+}
+
+export interface StaticVimConfig {
+  /** Where probes may go; management IPs outside are refused. */
+  allowedCidrs: string[];
+}
+
+export type VimConfig = NetnsVimConfig | StaticVimConfig;
+
+export interface InstanceSpec {
+  vimId: string;
+  vnfId: string;
+  /** Unique per incarnation: a respawned or healed instance gets a new id. */
+  instanceId: string;
+  vduName: string;
+  index: number;
+  image: string;
+  /** Start an HTTP responder on this port (http_ping VDUs). */
+  httpPort?: number;
+  /** static VIM: the management IP given in param_values. */
+  staticIp?: string;
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  /** The VIM's own name for the instance (netns: the namespace name). */
+  resourceId: string;
+  mgmtIp: string;
+  /** up | down | missing */
+  state: 'up' | 'down' | 'missing';
+  responderRunning?: boolean;
+}
+
+export type Fault = 'link-down' | 'link-up' | 'responder-stop' | 'responder-start' | 'delete';
+
+/** Allocates and releases management IPs; backed by the ip_allocations table. */
+export interface IpAllocator {
+  /** Returns the instance's address, allocating one from the pool if it has none. */
+  allocate(vimId: string, instanceId: string, vnfId: string, pool: string, reserved: string[]): Promise<string>;
+  release(vimId: string, instanceId: string): Promise<void>;
+}
+
+export interface VimDriver {
+  readonly type: VimType;
+  /** Whether heal/respawn can recreate instances (static cannot). */
+  readonly canRecreate: boolean;
+  /** Prepares shared resources (bridge, routes); idempotent. */
+  ensureReady(): Promise<void>;
+  createInstance(spec: InstanceSpec): Promise<InstanceInfo>;
+  deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<void>;
+  /** Recreates the instance in place (same id and IP). */
+  healInstance(spec: InstanceSpec): Promise<InstanceInfo>;
+  describeInstance(instanceId: string): Promise<InstanceInfo>;
+  listInstances(): Promise<InstanceInfo[]>;
+  injectFault(instanceId: string, fault: Fault): Promise<void>;
+  /** Removes resources of this VIM whose instance id is not in `owned`. Returns what it removed. */
+  collectGarbage(owned: Set<string>): Promise<string[]>;
+}

@@ -1,0 +1,59 @@
+// Real parts for the whole run: a Temporal dev server (unless TEMPORAL_ADDRESS
+// names one) and a fresh PostgreSQL database, migrated, dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations } from '../src/db/migrate.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+  }
+}
+
+let server: DevServer | undefined;
+let adminUrl: string;
+let dbName: string;
+
+export async function setup(project: TestProject): Promise<void> {
+  const base = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  dbName = `vnfm_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new URL(base);
+  admin.pathname = '/postgres';
+  adminUrl = admin.toString();
+  const c = new pg.Client({ connectionString: adminUrl });
+  try {
+    await c.connect();
+  } catch (err) {
+    throw new Error(
+      `tests need PostgreSQL at ${adminUrl} (${(err as Error).message}); start it or set DATABASE_URL`,
+    );
+  }
+  await c.query(`CREATE DATABASE "${dbName}"`);
+  await c.end();
+  const url = new URL(base);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  await applyMigrations(databaseUrl);
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    server = await startDevServer({ startTimeoutMs: 120_000 });
+    temporalAddress = server.address;
+  }
+  project.provide('temporalAddress', temporalAddress);
+  project.provide('databaseUrl', databaseUrl);
+  process.env.VNFM_TEST_TEMPORAL_ADDRESS = temporalAddress;
+  process.env.VNFM_TEST_DATABASE_URL = databaseUrl;
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+  if (process.env.VNFM_KEEP_TEST_DB) return;
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await c.end();
+}
