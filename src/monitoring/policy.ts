@@ -143,10 +143,11 @@ export function normalizeMonitoringPolicy(
   const out: Record<string, number | string> = {};
   if (!isPlainObject(params)) {
     errors.push({ path: `${path}.parameters`, message: 'must be a mapping' });
-  } else if (typeof driver === 'string' && driver in KINDS) {
+  } else if (typeof driver === 'string' && Object.hasOwn(KINDS, driver)) {
     const kinds = KINDS[driver as Driver];
     for (const [k, v] of Object.entries(params)) {
-      const kind = kinds[k];
+      // Own keys only: `constructor`, `toString`, `__proto__` must not pass as parameters.
+      const kind = Object.hasOwn(kinds, k) ? kinds[k] : undefined;
       if (!kind) {
         errors.push({
           path: `${path}.parameters.${k}`,
