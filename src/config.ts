@@ -21,6 +21,15 @@ export const ENV_VARS = {
   VNFM_API_HOST: { default: '0.0.0.0', help: 'Address the HTTP API binds to.' },
   VNFM_API_PORT: { default: '9890', help: "HTTP API port (Tacker's port)." },
   VNFM_API_URL: { default: 'http://127.0.0.1:9890', help: 'Where the CLI finds the API.' },
+  VNFM_API_BODY_LIMIT: { default: '1048576', help: 'Largest request body the API accepts, in bytes (larger: 413).' },
+  VNFM_API_LIFECYCLE_TIMEOUT: {
+    default: '30',
+    help: 'Seconds the API waits for a lifecycle workflow to accept an operation before answering 503.',
+  },
+  VNFM_API_TOKEN_CACHE: {
+    default: '2',
+    help: 'Seconds the API caches a token lookup (a revocation takes effect within this time).',
+  },
   VNFM_TOKEN: { default: undefined, help: 'API token the CLI sends.' },
   VNFM_LOG_LEVEL: { default: 'info', help: 'trace | debug | info | warn | error | fatal.' },
   VNFM_TASK_QUEUE_MONITOR: { default: 'vnfm-monitor', help: 'Task queue of monitor workflows.' },
@@ -118,6 +127,9 @@ export function apiConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     host: parse(env, 'VNFM_API_HOST', z.string().min(1)),
     port: parse(env, 'VNFM_API_PORT', port),
+    bodyLimitBytes: parse(env, 'VNFM_API_BODY_LIMIT', z.coerce.number().int().min(1024).max(64 * 1024 * 1024)),
+    lifecycleTimeoutMs: parse(env, 'VNFM_API_LIFECYCLE_TIMEOUT', seconds) * 1000,
+    tokenCacheMs: parse(env, 'VNFM_API_TOKEN_CACHE', z.coerce.number().min(0).max(60)) * 1000,
   };
 }
 
