@@ -50,7 +50,13 @@ export type Fault = 'link-down' | 'link-up' | 'responder-stop' | 'responder-star
 /** Allocates and releases management IPs; backed by the ip_allocations table. */
 export interface IpAllocator {
   /** Returns the instance's address, allocating one from the pool if it has none. */
-  allocate(vimId: string, instanceId: string, vnfId: string, pool: string, reserved: string[]): Promise<string>;
+  allocate(
+    vimId: string,
+    instanceId: string,
+    vnfId: string,
+    pool: string,
+    reserved: string[],
+  ): Promise<string>;
   release(vimId: string, instanceId: string): Promise<void>;
 }
 
@@ -69,4 +75,13 @@ export interface VimDriver {
   injectFault(instanceId: string, fault: Fault): Promise<void>;
   /** Removes resources of this VIM whose instance id is not in `owned`. Returns what it removed. */
   collectGarbage(owned: Set<string>): Promise<string[]>;
+}
+
+/**
+ * A request the VIM can never satisfy, so retrying is pointless: an
+ * unsupported operation (heal on the static VIM) or an invalid spec (a static
+ * IP outside the allowed CIDRs). Workflows can list it as non-retryable.
+ */
+export class VimRejectedError extends Error {
+  override readonly name = 'VimRejectedError';
 }

@@ -1,0 +1,589 @@
+// The netns VIM: each VDU instance is a Linux network namespace on this host,
+// joined to a host bridge by a veth pair, with one management IP from the
+// VIM's pool and, for http_ping VDUs, an HTTP responder inside.
+//
+// Layout (all names derived from ids, see netns-names.ts):
+//   host:      bridge <config.bridge>, MAC from the vimId, pool's first host address
+//              blackhole route for the whole pool, metric 4294967295
+//              veth vh<12 hex>  (master = bridge)
+//   namespace: vnfm-<8 hex vimId>-<12 hex instanceId>
+//              lo up; eth0 = the veth peer, MAC from the ids, <mgmtIp>/<pool prefix>,
+//              default route via the bridge address; responder (node) if httpPort
+//
+// Every operation converges the kernel state towards what the ids say it
+// should be, so repeating one, or completing one a crash interrupted, is safe.
+import { readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cidrContains, cidrsOverlap, intToIp, parseCidr } from '../net/cidr.js';
+import type { Fault, InstanceInfo, InstanceSpec, IpAllocator, NetnsVimConfig, VimDriver } from './driver.js';
+import { VimRejectedError } from './driver.js';
+import {
+  getLink,
+  ip,
+  ipIgnoringMissing,
+  ipJson,
+  IpCommandError,
+  type AddrJson,
+  type LinkJson,
+} from './ip.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import {
+  bridgeMac,
+  INSTANCE_IFNAME,
+  instanceMac,
+  namespaceName,
+  namespacePrefix,
+  vethHostName,
+} from './netns-names.js';
+import { NetnsRecords, type NetnsRecord } from './netns-records.js';
+import { findResponders, killPids, namespacePids, responderPids, startResponder } from './responder.js';
+import { parseStoredVimConfig } from './vim-config.js';
+
+/** Where `ip netns` keeps its namespace mounts. */
+export const NETNS_DIR = '/run/netns';
+/** Metric of the pool's blackhole route: the worst possible, so any real route wins. */
+export const BLACKHOLE_METRIC = 4294967295;
+/** statfs type of a mounted namespace file (nsfs); a plain file means a crashed `ip netns add`. */
+const NSFS_MAGIC = 0x6e736673;
+
+export type VimLog = (
+  level: 'debug' | 'info' | 'warn',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export interface NetnsVimDriverOptions {
+  log?: VimLog;
+  /** Where instance records live (default /run/vnfm/netns). */
+  stateDir?: string;
+}
+
+/** Images whose name starts with this boot but never answer: eth0 stays down, no responder. */
+export const BROKEN_IMAGE_PREFIX = 'broken';
+
+// Shared by every driver object in the process, so serialisation holds even
+// when callers build a fresh driver per call (vimDriverFor).
+const instanceLocks = new KeyedMutex();
+const readyInFlight = new Map<string, Promise<void>>();
+
+async function namespaceMounted(ns: string): Promise<boolean> {
+  try {
+    return (await statfs(join(NETNS_DIR, ns))).type === NSFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+async function namespaceFileExists(ns: string): Promise<boolean> {
+  try {
+    await statfs(join(NETNS_DIR, ns));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listNamespaces(prefix: string): Promise<string[]> {
+  try {
+    return (await readdir(NETNS_DIR)).filter((n) => n.startsWith(prefix));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export class NetnsVimDriver implements VimDriver {
+  readonly type = 'netns' as const;
+  readonly canRecreate = true;
+  readonly config: NetnsVimConfig;
+  /** The bridge's address, and every instance's default gateway. */
+  readonly gateway: string;
+  private readonly prefixLen: number;
+  private readonly nsPrefix: string;
+  private readonly records: NetnsRecords;
+  private readonly log: VimLog;
+
+  constructor(
+    readonly vimId: string,
+    config: NetnsVimConfig,
+    private readonly ips: IpAllocator,
+    opts: NetnsVimDriverOptions | VimLog = {},
+  ) {
+    const parsed = parseStoredVimConfig('netns', config);
+    if (!parsed.ok) {
+      throw new Error(
+        `invalid netns VIM config for ${vimId}: ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      );
+    }
+    this.config = parsed.config as NetnsVimConfig;
+    const pool = parseCidr(this.config.pool)!;
+    this.gateway = intToIp(pool.network + 1);
+    this.prefixLen = pool.prefix;
+    this.nsPrefix = namespacePrefix(vimId);
+    const o = typeof opts === 'function' ? { log: opts } : opts;
+    this.records = new NetnsRecords(o.stateDir);
+    this.log = o.log ?? (() => undefined);
+  }
+
+  // ---- shared resources -------------------------------------------------
+
+  ensureReady(): Promise<void> {
+    let p = readyInFlight.get(this.vimId);
+    if (!p) {
+      p = this.prepareShared().finally(() => readyInFlight.delete(this.vimId));
+      readyInFlight.set(this.vimId, p);
+    }
+    return p;
+  }
+
+  /** Cheap check used before every create: bridge ours, up, addressed, and the blackhole present. */
+  private async sharedReady(): Promise<boolean> {
+    const [addr] = await ipJson<AddrJson & LinkJson>('addr', 'show', 'dev', this.config.bridge).catch(
+      () => [],
+    );
+    if (!addr || addr.address !== bridgeMac(this.vimId) || !addr.flags.includes('UP')) return false;
+    if (!addr.addr_info.some((a) => a.local === this.gateway && a.prefixlen === this.prefixLen)) return false;
+    return this.blackholePresent();
+  }
+
+  private async blackholePresent(): Promise<boolean> {
+    const routes = await ipJson<{ type?: string; dst: string; metric?: number }>(
+      'route',
+      'show',
+      'table',
+      'main',
+      'exact',
+      this.config.pool,
+    );
+    return routes.some((r) => r.type === 'blackhole' && r.metric === BLACKHOLE_METRIC);
+  }
+
+  private async prepareShared(): Promise<void> {
+    const { bridge, pool } = this.config;
+    let link = await getLink(bridge);
+    if (link) this.checkOurBridge(link);
+    else await this.checkHostConflicts();
+    // Before the bridge: from now on pool addresses can never follow the
+    // default route out of this machine, whatever happens to the bridge.
+    await ip('route', 'replace', 'blackhole', pool, 'metric', String(BLACKHOLE_METRIC));
+    if (!link) {
+      try {
+        // The MAC is set at birth: it marks the bridge as ours (see bridgeMac).
+        await ip('link', 'add', 'name', bridge, 'address', bridgeMac(this.vimId), 'type', 'bridge');
+        this.log('info', 'created bridge', { vimId: this.vimId, bridge });
+      } catch (err) {
+        if (!(err instanceof IpCommandError && err.isExisting)) throw err;
+      }
+      link = await getLink(bridge);
+      this.checkOurBridge(link);
+    }
+    // Nothing that arrives from the instances is ever routed on, even where
+    // the host forwards for others (docker and friends set ip_forward=1).
+    await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/forwarding`, '0').catch((err: Error) =>
+      this.log('warn', 'cannot disable forwarding on the bridge', { bridge, error: err.message }),
+    );
+    await ip('addr', 'replace', `${this.gateway}/${this.prefixLen}`, 'dev', bridge);
+    await ip('link', 'set', 'dev', bridge, 'up');
+    await this.warnOnSmallNeighbourTable();
+  }
+
+  private checkOurBridge(link: LinkJson | undefined): void {
+    if (link?.linkinfo?.info_kind === 'bridge' && link.address === bridgeMac(this.vimId)) return;
+    throw new Error(
+      `interface ${this.config.bridge} exists but is not the bridge of VIM ${this.vimId} ` +
+        `(kind ${link?.linkinfo?.info_kind ?? 'none'}, MAC ${link?.address ?? '?'}); refusing to touch it`,
+    );
+  }
+
+  /** Refuses a pool that addresses or routes of this host (not ours) already use. */
+  private async checkHostConflicts(): Promise<void> {
+    const { bridge, pool } = this.config;
+    const routes = await ipJson<{ type?: string; dst: string; dev?: string }>(
+      '-4',
+      'route',
+      'show',
+      'table',
+      'main',
+    );
+    for (const r of routes) {
+      if (r.dst === 'default' || r.dev === bridge || (r.type === 'blackhole' && r.dst === pool)) continue;
+      const dst = r.dst.includes('/') ? r.dst : `${r.dst}/32`;
+      const c = parseCidr(dst);
+      // A route inside (or equal to) the pool would compete with ours.
+      if (c && cidrsOverlap(dst, pool) && c.prefix >= this.prefixLen) {
+        throw new Error(
+          `pool ${pool} of VIM ${this.vimId} collides with route '${r.dst} dev ${r.dev ?? r.type}' on this host`,
+        );
+      }
+    }
+    const addrs = await ipJson<AddrJson>('-4', 'addr', 'show');
+    for (const a of addrs) {
+      if (a.ifname === bridge) continue;
+      for (const i of a.addr_info) {
+        if (cidrContains(pool, i.local)) {
+          throw new Error(`pool ${pool} of VIM ${this.vimId} contains ${i.local}, an address of ${a.ifname}`);
+        }
+      }
+    }
+  }
+
+  private async warnOnSmallNeighbourTable(): Promise<void> {
+    const size = parseCidr(this.config.pool)!.size;
+    const text = await readFile('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').catch(() => '');
+    const limit = Number(text.trim());
+    if (limit && size > limit / 2) {
+      this.log(
+        'warn',
+        'the neighbour table may be too small for this pool; raise net.ipv4.neigh.default.gc_thresh*',
+        {
+          pool: this.config.pool,
+          gc_thresh3: limit,
+        },
+      );
+    }
+  }
+
+  /**
+   * Removes everything this VIM made on the host: its namespaces (through GC
+   * with nothing owned), the bridge and the blackhole route. Not part of
+   * VimDriver: for deregistering a VIM and for tests.
+   */
+  async teardown(): Promise<string[]> {
+    const removed = await this.collectGarbage(new Set());
+    const link = await getLink(this.config.bridge);
+    if (link && link.address === bridgeMac(this.vimId)) {
+      await ipIgnoringMissing('link', 'del', 'dev', this.config.bridge);
+      removed.push(`bridge:${this.config.bridge}`);
+    }
+    if (
+      await ipIgnoringMissing(
+        'route',
+        'del',
+        'blackhole',
+        this.config.pool,
+        'metric',
+        String(BLACKHOLE_METRIC),
+      )
+    ) {
+      removed.push(`route:blackhole ${this.config.pool}`);
+    }
+    return removed;
+  }
+
+  // ---- instances ----------------------------------------------------------
+
+  private checkSpec(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): void {
+    if (spec.vimId !== this.vimId) {
+      throw new VimRejectedError(
+        `instance ${spec.instanceId} belongs to VIM ${spec.vimId}, not ${this.vimId}`,
+      );
+    }
+    if (!spec.instanceId) throw new VimRejectedError('instanceId is required');
+  }
+
+  private lock<T>(instanceId: string, fn: () => Promise<T>): Promise<T> {
+    return instanceLocks.run(`${this.vimId}/${instanceId}`, fn);
+  }
+
+  async createInstance(spec: InstanceSpec): Promise<InstanceInfo> {
+    this.checkSpec(spec);
+    return this.lock(spec.instanceId, async () => {
+      await this.build(spec);
+      return this.describe(spec.instanceId);
+    });
+  }
+
+  async healInstance(spec: InstanceSpec): Promise<InstanceInfo> {
+    this.checkSpec(spec);
+    return this.lock(spec.instanceId, async () => {
+      // Same id, so the same names, MAC and (from the allocator) IP; only the
+      // namespace and what runs in it are new.
+      await this.removeNamespace(namespaceName(this.vimId, spec.instanceId));
+      await this.build(spec);
+      this.log('info', 'healed instance', { vimId: this.vimId, instanceId: spec.instanceId });
+      return this.describe(spec.instanceId);
+    });
+  }
+
+  async deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<void> {
+    this.checkSpec(spec);
+    await this.lock(spec.instanceId, async () => {
+      const ns = namespaceName(this.vimId, spec.instanceId);
+      await this.removeNamespace(ns);
+      await ipIgnoringMissing('link', 'del', 'dev', vethHostName(this.vimId, spec.instanceId));
+      const rec = await this.records.read(ns);
+      if (rec) await this.forgetNeighbour(rec.mgmtIp);
+      await this.records.remove(ns);
+      await this.ips.release(this.vimId, spec.instanceId);
+    });
+  }
+
+  /** Brings the instance's namespace to the state its spec describes, from whatever is there. */
+  private async build(spec: InstanceSpec): Promise<void> {
+    if (!(await this.sharedReady())) await this.ensureReady();
+    const mgmtIp = await this.ips.allocate(this.vimId, spec.instanceId, spec.vnfId, this.config.pool, [
+      this.gateway,
+    ]);
+    const ns = namespaceName(this.vimId, spec.instanceId);
+    const veth = vethHostName(this.vimId, spec.instanceId);
+    const broken = spec.image.startsWith(BROKEN_IMAGE_PREFIX);
+    const rec: NetnsRecord = {
+      vimId: this.vimId,
+      instanceId: spec.instanceId,
+      vnfId: spec.vnfId,
+      vduName: spec.vduName,
+      index: spec.index,
+      image: spec.image,
+      ...(spec.httpPort ? { httpPort: spec.httpPort } : {}),
+      mgmtIp,
+      namespace: ns,
+      veth,
+      createdAt: new Date().toISOString(),
+    };
+    // Record first: a namespace of ours never exists without one.
+    await this.records.write(rec);
+    await this.ensureNamespace(ns);
+    await this.ensureVethPair(ns, veth, instanceMac(this.vimId, spec.instanceId));
+    await ip('link', 'set', 'dev', veth, 'master', this.config.bridge, 'up');
+    await ip('-n', ns, 'link', 'set', 'dev', 'lo', 'up');
+    await this.ensureAddress(ns, mgmtIp);
+    if (broken) {
+      await ip('-n', ns, 'link', 'set', 'dev', INSTANCE_IFNAME, 'down');
+      await killPids(await responderPids(ns));
+    } else {
+      await this.linkUp(ns);
+      await this.ensureResponder(ns, spec.httpPort, spec.instanceId);
+    }
+    await this.forgetNeighbour(mgmtIp);
+    this.log('debug', 'instance ready', {
+      vimId: this.vimId,
+      instanceId: spec.instanceId,
+      namespace: ns,
+      mgmtIp,
+    });
+  }
+
+  private async ensureNamespace(ns: string): Promise<void> {
+    if (await namespaceMounted(ns)) return;
+    // A plain file left by an `ip netns add` that died before mounting.
+    if (await namespaceFileExists(ns)) await rm(join(NETNS_DIR, ns), { force: true });
+    try {
+      await ip('netns', 'add', ns);
+    } catch (err) {
+      if (!(await namespaceMounted(ns))) throw err;
+    }
+  }
+
+  private async ensureVethPair(ns: string, veth: string, mac: string): Promise<void> {
+    const host = await getLink(veth);
+    const inner = await getLink(INSTANCE_IFNAME, ns);
+    if (host && inner && host.linkinfo?.info_kind === 'veth' && inner.link_index === host.ifindex) {
+      if (inner.address !== mac) await ip('-n', ns, 'link', 'set', 'dev', INSTANCE_IFNAME, 'address', mac);
+      return;
+    }
+    // Half a pair, or a pair that is not ours: start over. Deleting either end
+    // of a veth removes both at once.
+    if (host) await ipIgnoringMissing('link', 'del', 'dev', veth);
+    if (inner) await ipIgnoringMissing('-n', ns, 'link', 'del', 'dev', INSTANCE_IFNAME);
+    // Created with the peer already inside the namespace: there is never a
+    // moment where eth0 sits in the host namespace.
+    await ip(
+      'link',
+      'add',
+      'name',
+      veth,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      INSTANCE_IFNAME,
+      'address',
+      mac,
+      'netns',
+      ns,
+    );
+  }
+
+  private async ensureAddress(ns: string, mgmtIp: string): Promise<void> {
+    const [eth0] = await ipJson<AddrJson>('-n', ns, '-4', 'addr', 'show', 'dev', INSTANCE_IFNAME);
+    const v4 = eth0?.addr_info ?? [];
+    if (v4.length === 1 && v4[0]!.local === mgmtIp && v4[0]!.prefixlen === this.prefixLen) return;
+    if (v4.length) await ip('-n', ns, '-4', 'addr', 'flush', 'dev', INSTANCE_IFNAME);
+    await ip('-n', ns, 'addr', 'add', `${mgmtIp}/${this.prefixLen}`, 'dev', INSTANCE_IFNAME);
+  }
+
+  /** eth0 up with its default route (the kernel drops the route whenever the link goes down). */
+  private async linkUp(ns: string): Promise<void> {
+    await ip('-n', ns, 'link', 'set', 'dev', INSTANCE_IFNAME, 'up');
+    await ip('-n', ns, 'route', 'replace', 'default', 'via', this.gateway, 'dev', INSTANCE_IFNAME);
+  }
+
+  /**
+   * Drops the host's neighbour entry for an address. A reused or rebuilt
+   * address may have had another MAC, and a stale entry would blackhole probes
+   * for seconds until the kernel revalidates it.
+   */
+  private async forgetNeighbour(addr: string): Promise<void> {
+    await ipIgnoringMissing('neigh', 'flush', 'to', addr, 'dev', this.config.bridge);
+  }
+
+  private async ensureResponder(ns: string, port: number | undefined, instanceId: string): Promise<void> {
+    const running = await findResponders(ns);
+    const keep = running.find((r) => port !== undefined && r.port === port);
+    // One responder, on the spec's port; anything else goes.
+    await killPids(running.filter((r) => r !== keep).map((r) => r.pid));
+    if (port && !keep) {
+      await startResponder(ns, port, instanceId);
+      this.log('debug', 'started responder', { namespace: ns, port });
+    }
+  }
+
+  /** Kills everything inside, removes the veth pair and the namespace. Returns whether anything was there. */
+  private async removeNamespace(ns: string): Promise<boolean> {
+    const pids = await namespacePids(ns);
+    await killPids(pids);
+    if (await namespaceMounted(ns)) {
+      // Delete the veth from inside: synchronous, whereas the kernel tears a
+      // deleted namespace's devices down asynchronously, and a rebuild under
+      // the same names must not meet the old ones.
+      await ipIgnoringMissing('-n', ns, 'link', 'del', 'dev', INSTANCE_IFNAME);
+      await ipIgnoringMissing('netns', 'del', ns);
+      return true;
+    }
+    if (await namespaceFileExists(ns)) {
+      await rm(join(NETNS_DIR, ns), { force: true });
+      return true;
+    }
+    return pids.length > 0;
+  }
+
+  // ---- observation ------------------------------------------------------
+
+  async describeInstance(instanceId: string): Promise<InstanceInfo> {
+    return this.describe(instanceId);
+  }
+
+  private async describe(instanceId: string): Promise<InstanceInfo> {
+    const ns = namespaceName(this.vimId, instanceId);
+    return this.describeNamespace(ns, await this.records.read(ns), instanceId);
+  }
+
+  private async describeNamespace(
+    ns: string,
+    rec: NetnsRecord | undefined,
+    instanceId: string,
+  ): Promise<InstanceInfo> {
+    const base = { instanceId, resourceId: ns };
+    if (!(await namespaceMounted(ns))) {
+      return { ...base, mgmtIp: rec?.mgmtIp ?? '', state: 'missing', responderRunning: false };
+    }
+    const [eth0] = await ipJson<AddrJson>('-n', ns, 'addr', 'show', 'dev', INSTANCE_IFNAME).catch(() => []);
+    const addrs = (eth0?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+    const mgmtIp = rec?.mgmtIp ?? addrs[0] ?? '';
+    const host = rec ? await getLink(rec.veth) : undefined;
+    const up =
+      !!eth0 &&
+      eth0.flags.includes('UP') &&
+      eth0.flags.includes('LOWER_UP') &&
+      addrs.includes(mgmtIp) &&
+      (!rec || (host?.master === this.config.bridge && host.flags.includes('UP')));
+    const responderRunning = (await responderPids(ns)).length > 0;
+    return { ...base, mgmtIp, state: up ? 'up' : 'down', responderRunning };
+  }
+
+  /**
+   * Every instance this VIM has on the host: namespaces with our prefix and
+   * records without a namespace (deleted behind our back). A namespace whose
+   * record is lost is listed with instanceId ''.
+   */
+  async listInstances(): Promise<InstanceInfo[]> {
+    const names = new Set([
+      ...(await listNamespaces(this.nsPrefix)),
+      ...(await this.records.list(this.nsPrefix)),
+    ]);
+    const out: InstanceInfo[] = [];
+    for (const ns of [...names].sort()) {
+      const rec = await this.records.read(ns);
+      out.push(await this.describeNamespace(ns, rec, rec?.instanceId ?? ''));
+    }
+    return out;
+  }
+
+  // ---- faults -----------------------------------------------------------
+
+  async injectFault(instanceId: string, fault: Fault): Promise<void> {
+    await this.lock(instanceId, async () => {
+      const ns = namespaceName(this.vimId, instanceId);
+      if (fault === 'delete') {
+        // Behind vnfm's back: the record and the IP stay, as they would.
+        await this.removeNamespace(ns);
+        return;
+      }
+      if (!(await namespaceMounted(ns))) {
+        throw new VimRejectedError(`cannot inject ${fault}: instance ${instanceId} has no namespace (${ns})`);
+      }
+      switch (fault) {
+        case 'link-down':
+          await ip('-n', ns, 'link', 'set', 'dev', INSTANCE_IFNAME, 'down');
+          return;
+        case 'link-up':
+          await this.linkUp(ns);
+          return;
+        case 'responder-stop':
+          await killPids(await responderPids(ns));
+          return;
+        case 'responder-start': {
+          const rec = await this.records.read(ns);
+          if (!rec?.httpPort) throw new VimRejectedError(`instance ${instanceId} has no HTTP port to serve`);
+          await this.ensureResponder(ns, rec.httpPort, instanceId);
+          return;
+        }
+        default:
+          throw new VimRejectedError(`unknown fault '${String(fault)}'`);
+      }
+    });
+  }
+
+  // ---- garbage ----------------------------------------------------------
+
+  /**
+   * Removes this VIM's namespaces (by name prefix: other VIMs' are never
+   * looked at) whose instance is not in `owned` — matched by hashing the owned
+   * ids, so it needs no record — with their processes, records and IPs, then
+   * veths on this VIM's bridge that belong to no owned instance or whose peer
+   * is in no namespace. Returns what it removed ("netns:…", "responder:<pid>",
+   * "ip:…", "veth:…").
+   */
+  async collectGarbage(owned: Set<string>): Promise<string[]> {
+    const keepNs = new Set([...owned].map((id) => namespaceName(this.vimId, id)));
+    const keepVeth = new Set([...owned].map((id) => vethHostName(this.vimId, id)));
+    const removed: string[] = [];
+    const names = new Set([
+      ...(await listNamespaces(this.nsPrefix)),
+      ...(await this.records.list(this.nsPrefix)),
+    ]);
+    for (const ns of [...names].sort()) {
+      if (keepNs.has(ns)) continue;
+      const rec = await this.records.read(ns);
+      const collect = async (): Promise<void> => {
+        for (const pid of await responderPids(ns)) removed.push(`responder:${pid}`);
+        if (await this.removeNamespace(ns)) removed.push(`netns:${ns}`);
+        if (rec) {
+          if (await ipIgnoringMissing('link', 'del', 'dev', rec.veth)) removed.push(`veth:${rec.veth}`);
+          await this.ips.release(this.vimId, rec.instanceId);
+          removed.push(`ip:${rec.mgmtIp}`);
+        }
+        await this.records.remove(ns);
+      };
+      await (rec ? this.lock(rec.instanceId, collect) : collect());
+    }
+    const ports = await ipJson<LinkJson>('-d', 'link', 'show', 'master', this.config.bridge).catch(() => []);
+    for (const l of ports) {
+      if (l.linkinfo?.info_kind !== 'veth') continue;
+      if (keepVeth.has(l.ifname) && l.link_netnsid !== undefined) continue;
+      if (await ipIgnoringMissing('link', 'del', 'dev', l.ifname)) removed.push(`veth:${l.ifname}`);
+    }
+    if (removed.length) this.log('info', 'collected garbage', { vimId: this.vimId, removed });
+    return removed;
+  }
+}
