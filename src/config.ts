@@ -21,7 +21,10 @@ export const ENV_VARS = {
   VNFM_API_HOST: { default: '0.0.0.0', help: 'Address the HTTP API binds to.' },
   VNFM_API_PORT: { default: '9890', help: "HTTP API port (Tacker's port)." },
   VNFM_API_URL: { default: 'http://127.0.0.1:9890', help: 'Where the CLI finds the API.' },
-  VNFM_API_BODY_LIMIT: { default: '1048576', help: 'Largest request body the API accepts, in bytes (larger: 413).' },
+  VNFM_API_BODY_LIMIT: {
+    default: '1048576',
+    help: 'Largest request body the API accepts, in bytes (larger: 413).',
+  },
   VNFM_API_LIFECYCLE_TIMEOUT: {
     default: '30',
     help: 'Seconds the API waits for a lifecycle workflow to accept an operation before answering 503.',
@@ -57,7 +60,10 @@ export const ENV_VARS = {
     default: 'batch',
     help: 'ICMP engine behind the ping driver: batch (fping, shared) or ping (the `ping` package).',
   },
-  VNFM_DATA_DIR: { default: '.vnfm', help: '`npm run dev` state: embedded database, Temporal database, dev token.' },
+  VNFM_DATA_DIR: {
+    default: '.vnfm',
+    help: '`npm run dev` state: embedded database, Temporal database, dev token.',
+  },
   VNFM_DEV_TEMPORAL: {
     default: 'start',
     help: '`npm run dev`: start a Temporal dev server (start) or use TEMPORAL_ADDRESS (external).',
@@ -90,9 +96,7 @@ function parse<T>(env: NodeJS.ProcessEnv, name: EnvName, schema: z.ZodType<T>): 
   return r.data;
 }
 
-const hostPort = z
-  .string()
-  .regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233');
+const hostPort = z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233');
 
 export interface TemporalConfig {
   address: string;
@@ -113,7 +117,10 @@ export function temporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalCo
 
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   const url = read(env, 'DATABASE_URL');
-  if (!url) throw new ConfigError('DATABASE_URL is not set: point it at PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/vnfm');
+  if (!url)
+    throw new ConfigError(
+      'DATABASE_URL is not set: point it at PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/vnfm',
+    );
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new ConfigError(`DATABASE_URL must be a postgresql:// URL, got ${JSON.stringify(url)}`);
   }
@@ -127,7 +134,15 @@ export function apiConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     host: parse(env, 'VNFM_API_HOST', z.string().min(1)),
     port: parse(env, 'VNFM_API_PORT', port),
-    bodyLimitBytes: parse(env, 'VNFM_API_BODY_LIMIT', z.coerce.number().int().min(1024).max(64 * 1024 * 1024)),
+    bodyLimitBytes: parse(
+      env,
+      'VNFM_API_BODY_LIMIT',
+      z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024),
+    ),
     lifecycleTimeoutMs: parse(env, 'VNFM_API_LIFECYCLE_TIMEOUT', seconds) * 1000,
     tokenCacheMs: parse(env, 'VNFM_API_TOKEN_CACHE', z.coerce.number().min(0).max(60)) * 1000,
   };
@@ -161,7 +176,15 @@ export function devConfig(env: NodeJS.ProcessEnv = process.env) {
     temporal: parse(env, 'VNFM_DEV_TEMPORAL', z.enum(['start', 'external'])),
     dbPort: parse(env, 'VNFM_DEV_DB_PORT', port),
     uiPort: parse(env, 'VNFM_TEMPORAL_UI_PORT', port),
-    bridge: parse(env, 'VNFM_NETNS_BRIDGE', z.string().regex(/^[a-zA-Z0-9_-]{1,15}$/, 'an interface name of at most 15 characters')),
-    pool: parse(env, 'VNFM_NETNS_POOL', z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'a CIDR such as 10.234.0.0/24')),
+    bridge: parse(
+      env,
+      'VNFM_NETNS_BRIDGE',
+      z.string().regex(/^[a-zA-Z0-9_-]{1,15}$/, 'an interface name of at most 15 characters'),
+    ),
+    pool: parse(
+      env,
+      'VNFM_NETNS_POOL',
+      z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'a CIDR such as 10.234.0.0/24'),
+    ),
   };
 }

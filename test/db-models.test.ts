@@ -40,7 +40,14 @@ describe('database models', () => {
       },
     });
     const inst = await db.vduInstance.create({
-      data: { vnfId: vnf.id, vduName: 'VDU1', index: 0, mgmtIp: '10.0.0.2', vimResourceId: 'ns', bootedAt: new Date() },
+      data: {
+        vnfId: vnf.id,
+        vduName: 'VDU1',
+        index: 0,
+        mgmtIp: '10.0.0.2',
+        vimResourceId: 'ns',
+        bootedAt: new Date(),
+      },
     });
     const ev = await db.event.create({
       data: {
@@ -53,9 +60,18 @@ describe('database models', () => {
       },
     });
     const pae = await db.policyActionExecution.create({
-      data: { vnfId: vnf.id, actionId: randomUUID(), episode: 1, action: 'respawn', vduName: 'VDU1', result: { result: 'ok' } },
+      data: {
+        vnfId: vnf.id,
+        actionId: randomUUID(),
+        episode: 1,
+        action: 'respawn',
+        vduName: 'VDU1',
+        result: { result: 'ok' },
+      },
     });
-    const ip = await db.ipAllocation.create({ data: { vimId: vim.id, ip: '10.0.0.2', vnfId: vnf.id, instanceId: inst.id } });
+    const ip = await db.ipAllocation.create({
+      data: { vimId: vim.id, ip: '10.0.0.2', vnfId: vnf.id, instanceId: inst.id },
+    });
 
     expect(await db.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).toEqual(tenant);
     expect(await db.apiToken.findUniqueOrThrow({ where: { id: token.id } })).toEqual(token);
@@ -76,7 +92,9 @@ describe('database models', () => {
     });
     // One default VIM per tenant.
     await expect(
-      db.vim.create({ data: { tenantId: tenant.id, name: 'w', type: 'static', isDefault: true, config: {} } }),
+      db.vim.create({
+        data: { tenantId: tenant.id, name: 'w', type: 'static', isDefault: true, config: {} },
+      }),
     ).rejects.toThrow();
     // An IP is handed out once per VIM.
     await db.ipAllocation.create({ data: { vimId: vim.id, ip: '10.9.0.2' } });
@@ -84,8 +102,12 @@ describe('database models', () => {
       Prisma.PrismaClientKnownRequestError,
     );
     // A policy action runs once per (vnf, actionId, episode).
-    const vnfd = await db.vnfd.create({ data: { tenantId: tenant.id, name: 'd', template: 'x', parsed: {} } });
-    const vnf = await db.vnf.create({ data: { tenantId: tenant.id, name: 'f', vnfdId: vnfd.id, vimId: vim.id } });
+    const vnfd = await db.vnfd.create({
+      data: { tenantId: tenant.id, name: 'd', template: 'x', parsed: {} },
+    });
+    const vnf = await db.vnf.create({
+      data: { tenantId: tenant.id, name: 'f', vnfdId: vnfd.id, vimId: vim.id },
+    });
     const actionId = randomUUID();
     const row = { vnfId: vnf.id, actionId, episode: 1, action: 'log', vduName: 'VDU1' };
     await db.policyActionExecution.create({ data: row });

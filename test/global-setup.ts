@@ -29,6 +29,7 @@ export async function setup(project: TestProject): Promise<void> {
   } catch (err) {
     throw new Error(
       `tests need PostgreSQL at ${adminUrl} (${(err as Error).message}); start it or set DATABASE_URL`,
+      { cause: err },
     );
   }
   await c.query(`CREATE DATABASE "${dbName}"`);

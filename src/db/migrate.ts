@@ -60,7 +60,9 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
       finished_at: Date | null;
       rolled_back_at: Date | null;
     }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
-    const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r]));
+    const done = new Map(
+      rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r]),
+    );
     const failed = rows.find((r) => !r.finished_at && !r.rolled_back_at);
     if (failed) {
       throw new Error(
@@ -72,7 +74,9 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
       const prev = done.get(m.name);
       if (prev) {
         if (prev.checksum !== m.checksum) {
-          throw new Error(`migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
+          throw new Error(
+            `migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`,
+          );
         }
         result.alreadyApplied.push(m.name);
         continue;
@@ -92,7 +96,7 @@ export async function applyMigrations(url: string, dir = MIGRATIONS_DIR): Promis
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       result.applied.push(m.name);
     }

@@ -167,7 +167,10 @@ export function normalizeMonitoringPolicy(
   } else {
     for (const [k, v] of Object.entries(actions)) {
       if (k !== 'failure') {
-        errors.push({ path: `${path}.actions.${k}`, message: 'unknown event (the drivers produce only "failure")' });
+        errors.push({
+          path: `${path}.actions.${k}`,
+          message: 'unknown event (the drivers produce only "failure")',
+        });
       } else if (typeof v !== 'string' || !(ACTIONS as readonly string[]).includes(v)) {
         errors.push({ path: `${path}.actions.failure`, message: `must be one of ${ACTIONS.join(', ')}` });
       } else failure = v as PolicyActionName;
@@ -177,7 +180,9 @@ export function normalizeMonitoringPolicy(
   if (errors.length || !failure) return { errors };
 
   if (driver === 'ping') {
-    const p = { ...PING_DEFAULTS, ...out } as Omit<PingParameters, 'failure_threshold'> & { failure_threshold?: number };
+    const p = { ...PING_DEFAULTS, ...out } as Omit<PingParameters, 'failure_threshold'> & {
+      failure_threshold?: number;
+    };
     const parameters: PingParameters = { ...p, failure_threshold: p.failure_threshold ?? p.retry };
     return { policy: { driver: 'ping', parameters, actions: { failure } }, errors: [] };
   }

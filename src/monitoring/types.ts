@@ -119,6 +119,8 @@ export interface MonitorEvidence {
 export interface PolicyActionInput {
   vnfId: string;
   actionId: string;
+  /** The monitored set's generation when the failure was seen: a newer one on the VNF makes it stale. */
+  generation: number;
   episode: number;
   vduName: string;
   instanceId: string;
@@ -127,8 +129,6 @@ export interface PolicyActionInput {
   monitorResult: MonitorEvidence;
   /** The VDU's policy (for guards: respawn limit/backoff). */
   policy: MonitoringPolicy;
-  /** A recovery that closes a `log` episode (no action, one event). */
-  recovered?: boolean;
 }
 
 export type PolicyActionOutcome =
@@ -137,5 +137,83 @@ export type PolicyActionOutcome =
   | { result: 'stop'; detail: string };
 
 export const POLICY_ACTION_WORKFLOW_TYPE = 'executePolicyAction';
-export const policyActionWorkflowId = (vnfId: string, actionId: string, episode: number, recovered = false) =>
-  `policy-action-${vnfId}-${actionId}-${episode}${recovered ? '-recovered' : ''}`;
+export const policyActionWorkflowId = (vnfId: string, actionId: string, episode: number) =>
+  `policy-action-${vnfId}-${actionId}-${episode}`;
+
+/** A MONITOR event the monitor asks the conductor to write (recovery, refused target). */
+export interface MonitorEventInput {
+  vnfId: string;
+  actionId: string;
+  kind: 'recovered' | 'refused';
+  vduName: string;
+  instanceId: string;
+  ip: string;
+  episode?: number;
+  detail: string;
+}
+
+// ---- the probe loop (a long-running activity on the worker that runs it) ----
+
+export interface LoopTarget extends MonitorTarget {
+  vduName: string;
+  policy: MonitoringPolicy;
+}
+
+export interface ProbeLoopInput {
+  /** Unique per loop start; control messages name it. */
+  loopId: string;
+  vnfId: string;
+  generation: number;
+  targets: LoopTarget[];
+  counters: Record<string, TargetCounters>;
+  /** Probes go only inside these (checked again here, defence in depth). */
+  allowedCidrs: string[];
+  /** The loop returns after this long even when all is healthy (rebalances loops over workers). */
+  renewAfterMs: number;
+}
+
+export type ProbeLoopResult =
+  /** A target crossed its failure threshold (and is not already in an episode). */
+  | { kind: 'failure'; instanceId: string; counters: Record<string, TargetCounters> }
+  /** A target in a failure episode reached its success threshold. */
+  | { kind: 'recovered'; instanceId: string; counters: Record<string, TargetCounters> }
+  | {
+      kind: 'stopped';
+      reason: 'control' | 'shutdown' | 'renew' | 'cancelled';
+      counters: Record<string, TargetCounters>;
+    };
+
+export type ProbeLoopControl =
+  | { loopId: string; command: 'stop' }
+  | {
+      loopId: string;
+      command: 'update';
+      generation: number;
+      targets: LoopTarget[];
+      counters: Record<string, TargetCounters>;
+    };
+
+/** Heartbeat details of a probe loop: enough to resume after a retry elsewhere. */
+export interface ProbeLoopHeartbeat {
+  loopId: string;
+  generation: number;
+  counters: Record<string, TargetCounters>;
+}
+
+/** Activities the monitor calls on the conductor's task queue. */
+export interface ConductorMonitorActivities {
+  recordMonitorEvent(input: MonitorEventInput): Promise<'ok' | 'bad_action'>;
+}
+
+/** Activities of the monitor worker. runProbeLoop and controlProbeLoop run on the worker-specific queue. */
+export interface MonitorActivities {
+  /**
+   * Answers with the task queues of the worker that took it (its loops, its
+   * control messages) and the heartbeat timeout its loops use (how long a
+   * dead worker's loops go unnoticed).
+   */
+  pickProbeWorker(): Promise<{ taskQueue: string; controlTaskQueue: string; heartbeatTimeoutMs: number }>;
+  runProbeLoop(input: ProbeLoopInput): Promise<ProbeLoopResult>;
+  /** Delivers a control message to a loop on this worker; false when it is not running here. */
+  controlProbeLoop(msg: ProbeLoopControl): Promise<boolean>;
+}

@@ -36,7 +36,9 @@ export function findTemporalCli(): string | undefined {
   const configured = process.env.TEMPORAL_CLI_PATH;
   if (configured) {
     if (!existsSync(configured)) {
-      throw new StartupError(`TEMPORAL_CLI_PATH=${configured} does not exist; unset it or point it at a temporal binary`);
+      throw new StartupError(
+        `TEMPORAL_CLI_PATH=${configured} does not exist; unset it or point it at a temporal binary`,
+      );
     }
     return configured;
   }
@@ -68,7 +70,11 @@ export async function ensureTemporalCli(log: (line: string) => void = console.er
     });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new StartupError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`)),
+      code === 0
+        ? resolve()
+        : reject(
+            new StartupError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`),
+          ),
     );
   });
   const bin = join(dir, 'temporal');

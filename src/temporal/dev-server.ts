@@ -42,13 +42,21 @@ export async function assertPortFree(port: number, what: string, host = '127.0.0
   await new Promise<void>((resolve, reject) => {
     const srv = createServer();
     srv.once('error', () =>
-      reject(new StartupError(`port ${port} (${what}) is already in use: stop whatever holds it, or choose another port`)),
+      reject(
+        new StartupError(
+          `port ${port} (${what}) is already in use: stop whatever holds it, or choose another port`,
+        ),
+      ),
     );
     srv.listen(port, host, () => srv.close(() => resolve()));
   });
 }
 
-export async function waitForTemporal(address: string, timeoutMs: number, isDead?: () => string | undefined): Promise<void> {
+export async function waitForTemporal(
+  address: string,
+  timeoutMs: number,
+  isDead?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {

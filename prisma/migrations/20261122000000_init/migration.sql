@@ -135,6 +135,7 @@ CREATE TABLE "ip_allocations" (
     "vnf_id" UUID,
     "instance_id" UUID,
     "allocated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "released_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "ip_allocations_pkey" PRIMARY KEY ("id")
 );

@@ -1,0 +1,101 @@
+// The monitor worker's activities. pickProbeWorker runs on the shared monitor
+// queue and names this worker's own queue; runProbeLoop runs there, and
+// controlProbeLoop on its companion control queue, so kill/update/pause reach
+// the process that runs the loop within a round trip instead of waiting for
+// the next heartbeat.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type {
+  MonitorActivities,
+  ProbeLoopControl,
+  ProbeLoopInput,
+  ProbeLoopResult,
+} from '../monitoring/types.js';
+import { ProbeLoop, type LoopObserver, type Prober } from './probe-loop.js';
+
+/** The control queue that goes with a worker's loop queue. */
+export const controlQueueOf = (loopQueue: string): string => `${loopQueue}-ctl`;
+
+export interface LoopRegistryOptions {
+  loopQueue: string;
+  maxLoops: number;
+  heartbeatTimeoutMs: number;
+  probe: Prober;
+  observer?: LoopObserver;
+}
+
+/** The loops running in this process. */
+export class LoopRegistry {
+  private readonly loops = new Map<string, ProbeLoop>();
+  private draining = false;
+
+  constructor(readonly opts: LoopRegistryOptions) {}
+
+  get size(): number {
+    return this.loops.size;
+  }
+
+  targets(): number {
+    let n = 0;
+    for (const l of this.loops.values()) n += l.targetCount;
+    return n;
+  }
+
+  /** Ends every loop (worker shutdown): each returns its counters so another worker resumes them. */
+  drain(): void {
+    this.draining = true;
+    for (const l of this.loops.values()) l.stop('shutdown');
+  }
+
+  activities(): MonitorActivities {
+    return {
+      pickProbeWorker: async () => {
+        if (this.draining) throw ApplicationFailure.retryable('worker is shutting down', 'WorkerDraining');
+        if (this.loops.size >= this.opts.maxLoops) {
+          throw ApplicationFailure.retryable(
+            `worker at capacity (${this.loops.size} loops, VNFM_MONITOR_MAX_LOOPS=${this.opts.maxLoops})`,
+            'WorkerFull',
+          );
+        }
+        return {
+          taskQueue: this.opts.loopQueue,
+          controlTaskQueue: controlQueueOf(this.opts.loopQueue),
+          heartbeatTimeoutMs: this.opts.heartbeatTimeoutMs,
+        };
+      },
+      runProbeLoop: (input: ProbeLoopInput) => this.runLoop(input),
+      controlProbeLoop: async (msg: ProbeLoopControl) => {
+        const loop = this.loops.get(msg.loopId);
+        if (!loop) return false;
+        if (msg.command === 'stop') {
+          loop.stop('control');
+          return true;
+        }
+        return loop.update(msg.generation, msg.targets, msg.counters);
+      },
+    };
+  }
+
+  private async runLoop(input: ProbeLoopInput): Promise<ProbeLoopResult> {
+    const ctx = Context.current();
+    // A retried attempt resumes from the last heartbeat (counters).
+    const resumed = ctx.info.heartbeatDetails as { counters?: ProbeLoopInput['counters'] } | undefined;
+    const loop = new ProbeLoop(
+      { ...input, counters: resumed?.counters ?? input.counters },
+      {
+        probe: this.opts.probe,
+        heartbeat: (d) => ctx.heartbeat(d),
+        heartbeatEveryMs: Math.max(1000, this.opts.heartbeatTimeoutMs / 3),
+        observer: this.opts.observer,
+      },
+    );
+    if (this.draining) loop.stop('shutdown');
+    this.loops.set(input.loopId, loop);
+    // Server-side cancellation, timeouts and worker shutdown all end up here.
+    ctx.cancelled.catch(() => loop.stop('cancelled'));
+    try {
+      return await loop.run();
+    } finally {
+      this.loops.delete(input.loopId);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// VNF rows: claiming a status for an operation (compare-and-set, so two
+// operations can never both start), finishing it, and failing it.
+import type { Db, Prisma } from '../../db/client.js';
+import type { Acceptance, VnfStatus } from '../contract.js';
+import { writeVnfEvent, type VnfEvent } from './events.js';
+import type { ClaimRequest } from './types.js';
+
+export function vnfRecordActivities(db: Db) {
+  return {
+    /** Moves the VNF to `to` if it is in one of `from`; answers why not otherwise. */
+    async claimVnf(req: ClaimRequest): Promise<Acceptance> {
+      return db.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<{ id: string; tenant_id: string; status: string }[]>`
+          SELECT id, tenant_id, status FROM vnfs WHERE id = ${req.vnfId}::uuid AND deleted_at IS NULL FOR UPDATE`;
+        const vnf = rows[0];
+        if (!vnf)
+          return {
+            accepted: false,
+            reason: 'not_found',
+            type: 'VNFNotFound',
+            message: `VNF ${req.vnfId} could not be found`,
+          };
+        if (req.from.length && !req.from.includes(vnf.status as VnfStatus)) {
+          return {
+            accepted: false,
+            reason: 'conflict',
+            type: 'VNFInUse',
+            message: `VNF ${req.vnfId} is ${vnf.status}; ${req.operation} needs ${req.from.join(' or ')}`,
+          };
+        }
+        await tx.vnf.update({ where: { id: vnf.id }, data: { status: req.to, errorReason: null } });
+        await writeVnfEvent(tx, { id: vnf.id, tenantId: vnf.tenant_id }, req.event);
+        return { accepted: true, status: req.to };
+      });
+    },
+
+    /** Sets the final status of an operation, with its event. */
+    async setVnfStatus(args: {
+      vnfId: string;
+      status: VnfStatus;
+      errorReason?: string;
+      event: VnfEvent;
+      /** Bump the monitor generation (the monitored set changed). */
+      bumpGeneration?: boolean;
+      attributes?: Prisma.InputJsonValue;
+    }): Promise<{ generation: number }> {
+      return db.$transaction(async (tx) => {
+        const vnf = await tx.vnf.update({
+          where: { id: args.vnfId },
+          data: {
+            status: args.status,
+            errorReason: args.errorReason ?? null,
+            ...(args.bumpGeneration ? { monitorGeneration: { increment: 1 } } : {}),
+            ...(args.attributes !== undefined ? { attributes: args.attributes } : {}),
+          },
+        });
+        await writeVnfEvent(tx, vnf, args.event);
+        return { generation: vnf.monitorGeneration };
+      });
+    },
+
+    /** Soft-deletes the VNF once its resources are gone. */
+    async markVnfDeleted(args: { vnfId: string; event: VnfEvent }): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const vnf = await tx.vnf.update({
+          where: { id: args.vnfId },
+          data: { deletedAt: new Date(), monitorActionId: null },
+        });
+        await writeVnfEvent(tx, vnf, args.event);
+      });
+    },
+
+    /** Merges new config / param_values into the VNF's attributes. */
+    async updateVnfAttributes(args: {
+      vnfId: string;
+      attributes: { config?: unknown; param_values?: unknown };
+    }): Promise<void> {
+      const vnf = await db.vnf.findUniqueOrThrow({ where: { id: args.vnfId } });
+      const current = (vnf.attributes ?? {}) as Record<string, unknown>;
+      const next: Record<string, unknown> = { ...current };
+      if (args.attributes.config !== undefined) next.config = args.attributes.config;
+      if (args.attributes.param_values !== undefined) next.param_values = args.attributes.param_values;
+      await db.vnf.update({ where: { id: args.vnfId }, data: { attributes: next as Prisma.InputJsonValue } });
+    },
+
+    async writeEvent(args: { vnfId: string; event: VnfEvent }): Promise<void> {
+      const vnf = await db.vnf.findUnique({
+        where: { id: args.vnfId },
+        select: { id: true, tenantId: true },
+      });
+      if (vnf) await writeVnfEvent(db, vnf, args.event);
+    },
+
+    /** Stores the monitor's action id when the monitor is created. */
+    async setMonitorActionId(args: { vnfId: string; actionId: string }): Promise<void> {
+      await db.vnf.update({ where: { id: args.vnfId }, data: { monitorActionId: args.actionId } });
+    },
+
+    async getVnfStatus(
+      vnfId: string,
+    ): Promise<{ status: VnfStatus; deleted: boolean; monitorActionId: string | null } | undefined> {
+      const vnf = await db.vnf.findUnique({ where: { id: vnfId } });
+      return vnf
+        ? {
+            status: vnf.status as VnfStatus,
+            deleted: vnf.deletedAt !== null,
+            monitorActionId: vnf.monitorActionId,
+          }
+        : undefined;
+    },
+  };
+}
+
+export type { VnfEvent };

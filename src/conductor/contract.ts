@@ -1,0 +1,67 @@
+// What the API and the CLI need to drive the conductor's lifecycle workflows:
+// names, ids, inputs and results. Pure; no conductor code is loaded.
+//
+// Operations on one VNF are serialised by Temporal: every lifecycle workflow
+// of a VNF runs under the same workflow id (lifecycleWorkflowId), so a second
+// operation started while one runs is refused (409 VNFInUse). Callers start
+// delete/scale/update with update-with-start and wait for the `accepted`
+// update, which answers once the workflow has checked and claimed the VNF's
+// status in the database, so the HTTP answer is the truth.
+
+export const VNF_STATUSES = [
+  'PENDING_CREATE',
+  'ACTIVE',
+  'PENDING_UPDATE',
+  'PENDING_SCALE_OUT',
+  'PENDING_SCALE_IN',
+  'PENDING_HEAL',
+  'PENDING_DELETE',
+  'DEAD',
+  'ERROR',
+] as const;
+export type VnfStatus = (typeof VNF_STATUSES)[number];
+
+export const lifecycleWorkflowId = (vnfId: string): string => `vnf-lifecycle-${vnfId}`;
+
+export const CREATE_VNF_WORKFLOW = 'createVnfWorkflow';
+export const DELETE_VNF_WORKFLOW = 'deleteVnfWorkflow';
+export const SCALE_VNF_WORKFLOW = 'scaleVnfWorkflow';
+export const UPDATE_VNF_WORKFLOW = 'updateVnfWorkflow';
+
+/** Update name every lifecycle workflow answers: did it claim the VNF? */
+export const ACCEPTED_UPDATE = 'accepted';
+
+export interface CreateVnfInput {
+  vnfId: string;
+}
+export interface DeleteVnfInput {
+  vnfId: string;
+  /** Admin force delete: from any state, even while another operation runs. */
+  force: boolean;
+  requestedBy?: string;
+}
+export interface ScaleVnfInput {
+  vnfId: string;
+  policy: string;
+  type: 'out' | 'in';
+}
+export interface UpdateVnfInput {
+  vnfId: string;
+  attributes: { config?: unknown; param_values?: unknown };
+}
+
+export type Acceptance =
+  | { accepted: true; status: VnfStatus }
+  | {
+      accepted: false;
+      /** HTTP-ish reason: not_found → 404, conflict → 409, invalid → 400. */
+      reason: 'not_found' | 'conflict' | 'invalid';
+      type: string;
+      message: string;
+    };
+
+export interface LifecycleResult {
+  vnfId: string;
+  status: VnfStatus | 'DELETED' | 'REFUSED';
+  detail: string;
+}

@@ -1,0 +1,68 @@
+// Entry point of the conductor worker (`npm run start:conductor`).
+// Configured by environment variables only (src/config.ts).
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { conductorConfig, databaseUrl, temporalConfig } from '../config.js';
+import { checkDb, createDb } from '../db/client.js';
+import { runMain, StartupError } from '../fatal.js';
+import { createLogger } from '../logger.js';
+import { serveMetrics } from '../metrics/server.js';
+import { connectClient, connectWorker } from '../temporal/connect.js';
+import { installShutdown } from '../worker/shutdown.js';
+import { collectVimGarbage, reconcileMonitors, reconcilePendingCreates } from './maintenance.js';
+import { createConductorWorker } from './worker.js';
+
+const MAINTENANCE_EVERY_MS = 60_000;
+
+runMain('conductor', async () => {
+  const log = createLogger('conductor');
+  const temporal = temporalConfig();
+  const cfg = conductorConfig();
+  const db = createDb(databaseUrl());
+  try {
+    await checkDb(db);
+  } catch (err) {
+    throw new StartupError(
+      `cannot reach the database (${(err as Error).message}): check DATABASE_URL and that PostgreSQL runs`,
+    );
+  }
+  const client = await connectClient(temporal);
+  const connection = await connectWorker(temporal);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'vnfm_conductor_' });
+  const server = await serveMetrics(registry, cfg.metricsPort);
+
+  const deps = { db, client, temporal, log };
+  await collectVimGarbage(deps);
+  const worker = await createConductorWorker({
+    db,
+    client,
+    temporal,
+    connection,
+    vimLog: (level, msg, fields) => log[level](fields ?? {}, msg),
+  });
+  const maintain = async () => {
+    try {
+      await reconcilePendingCreates(deps);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');
+    }
+  };
+  const timer = setInterval(() => void maintain(), MAINTENANCE_EVERY_MS);
+  void maintain();
+  // Once per start: a describe per monitored VNF is too much to repeat every minute.
+  reconcileMonitors(deps).catch((err: Error) =>
+    log.warn({ err: err.message }, 'monitor reconciliation failed'),
+  );
+  installShutdown(log, async () => {
+    clearInterval(timer);
+    worker.shutdown();
+    server?.close();
+  });
+  log.info(
+    { taskQueue: temporal.conductorTaskQueue, metricsPort: cfg.metricsPort },
+    'conductor worker running',
+  );
+  await worker.run();
+  await db.$disconnect();
+  await connection.close();
+});

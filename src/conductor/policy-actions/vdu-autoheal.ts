@@ -1,0 +1,34 @@
+// vdu_autoheal: recreate only the failed instance (new id and IP at the same
+// VDU slot) under the VNF's lifecycle id; the other VDUs' instances and
+// targets are untouched. Subject to the same crash-loop guards as respawn.
+import { db } from '../workflows/activities.js';
+import { healVduWorkflow } from '../workflows/heal-vdu.js';
+import { underVnfLock } from '../workflows/vnf-lock.js';
+import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
+import { crashLoopGuard } from './crash-loop-guard.js';
+import { refuseRecreate } from './refuse-recreate.js';
+import { staleResult } from './stale.js';
+
+export async function vduAutoheal(ctx: ActionContext): Promise<ActionResult> {
+  const { vnfId, instanceId } = ctx.input;
+  if (ctx.claim.stale) return staleResult(ctx);
+  if (!(await db.canRecreate(vnfId))) return refuseRecreate(ctx);
+  const stopped = await crashLoopGuard(ctx);
+  if (stopped) return stopped;
+  const r = await underVnfLock(healVduWorkflow, vnfId, [
+    { vnfId, instanceId, reason: describeFailure(ctx.input), details: evidence(ctx.input) },
+  ]);
+  if (r.status === 'ACTIVE' && r.generation !== undefined && r.vdus) {
+    return {
+      outcome: { result: 'ok', generation: r.generation, vdus: r.vdus, detail: r.detail },
+      recreated: true,
+    };
+  }
+  if (r.status === 'REFUSED') {
+    // Another operation changed the VNF meanwhile (e.g. a scale): judge afresh.
+    const set = await db.monitorSet(vnfId);
+    if (set.generation > ctx.input.generation) return staleResult(ctx);
+    return { outcome: { result: 'bad_action', detail: r.detail }, recreated: false };
+  }
+  return { outcome: { result: 'stop', detail: `heal ended in ${r.status}: ${r.detail}` }, recreated: true };
+}

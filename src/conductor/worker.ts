@@ -1,0 +1,27 @@
+// The conductor worker: lifecycle workflows, policy actions, and every
+// database write made for a workflow.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createConductorActivities, type ConductorDeps } from './activities/index.js';
+
+export const CONDUCTOR_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface ConductorWorkerOptions extends ConductorDeps {
+  connection: NativeConnection;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export async function createConductorWorker(opts: ConductorWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: opts.temporal.conductorTaskQueue,
+    identity: opts.identity,
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: CONDUCTOR_WORKFLOWS_PATH }),
+    activities: createConductorActivities(opts),
+    maxConcurrentActivityTaskExecutions: 200,
+  });
+}

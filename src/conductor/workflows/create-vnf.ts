@@ -1,0 +1,59 @@
+// create: PENDING_CREATE (written by the API) → boot every VDU's default
+// instances → ACTIVE → start the monitor. Any failure → resources cleaned up,
+// ERROR with the reason.
+import { log, uuid4 } from '@temporalio/workflow';
+import type { CreateVnfInput, LifecycleResult } from '../contract.js';
+import { answerAcceptance } from './acceptance.js';
+import { db, vim } from './activities.js';
+import { deleteAllInstances, failureMessage } from './instances.js';
+
+export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<LifecycleResult> {
+  const answer = answerAcceptance();
+  const current = await db.getVnfStatus(vnfId);
+  if (!current || current.deleted) {
+    answer({
+      accepted: false,
+      reason: 'not_found',
+      type: 'VNFNotFound',
+      message: `VNF ${vnfId} could not be found`,
+    });
+    return { vnfId, status: 'REFUSED', detail: 'VNF not found' };
+  }
+  if (current.status !== 'PENDING_CREATE') {
+    // A re-run (reconciliation) of a create that already finished.
+    answer({ accepted: true, status: current.status });
+    return { vnfId, status: current.status, detail: 'already created' };
+  }
+  answer({ accepted: true, status: 'PENDING_CREATE' });
+
+  const plan = await db.planCreate(vnfId);
+  try {
+    await Promise.all(plan.map((p) => vim.bootInstance({ vnfId, instanceId: uuid4(), ...p })));
+  } catch (err) {
+    const reason = failureMessage(err);
+    log.warn('create failed; cleaning up', { vnfId, reason });
+    await deleteAllInstances(vnfId);
+    await db.setVnfStatus({
+      vnfId,
+      status: 'ERROR',
+      errorReason: reason,
+      event: { type: 'CREATE', state: 'ERROR', message: `VNF creation failed: ${reason}` },
+    });
+    return { vnfId, status: 'ERROR', detail: reason };
+  }
+
+  const actionId = uuid4();
+  await db.setMonitorActionId({ vnfId, actionId });
+  await db.setVnfStatus({
+    vnfId,
+    status: 'ACTIVE',
+    bumpGeneration: true,
+    event: {
+      type: 'CREATE',
+      state: 'ACTIVE',
+      message: `VNF created with ${plan.length} instance(s)`,
+    },
+  });
+  const monitored = await db.startMonitor({ vnfId, actionId });
+  return { vnfId, status: 'ACTIVE', detail: monitored ? 'created; monitor started' : 'created' };
+}

@@ -1,0 +1,43 @@
+// Entry point of the monitor worker (`npm run start:monitor`). Configured by
+// environment variables only (src/config.ts).
+import { monitorConfig, temporalConfig } from '../config.js';
+import { runMain } from '../fatal.js';
+import { createLogger } from '../logger.js';
+import { serveMetrics } from '../metrics/server.js';
+import { connectWorker } from '../temporal/connect.js';
+import { createMonitorMetrics } from './monitor-metrics.js';
+import { createMonitorWorker } from './monitor-worker.js';
+import { installShutdown } from './shutdown.js';
+
+runMain('monitor', async () => {
+  const log = createLogger('monitor');
+  const temporal = temporalConfig();
+  const cfg = monitorConfig();
+  const connection = await connectWorker(temporal);
+  // The gauges read the loop registry, which exists once the worker does.
+  const ref: { registry?: { size: number; targets(): number } } = {};
+  const metrics = createMonitorMetrics(
+    () => ref.registry?.size ?? 0,
+    () => ref.registry?.targets() ?? 0,
+  );
+  const server = await serveMetrics(metrics.registry, cfg.metricsPort);
+  const worker = await createMonitorWorker({
+    connection,
+    temporal,
+    maxLoops: cfg.maxLoops,
+    heartbeatTimeoutMs: cfg.heartbeatTimeoutSeconds * 1000,
+    pingEngine: cfg.pingEngine,
+    observer: metrics.observer,
+  });
+  ref.registry = worker.registry;
+  installShutdown(log, async () => {
+    await worker.shutdown();
+    server?.close();
+    await connection.close();
+  });
+  log.info(
+    { taskQueue: temporal.monitorTaskQueue, loopQueue: worker.loopQueue, metricsPort: cfg.metricsPort },
+    'monitor worker running',
+  );
+  await worker.run();
+});

@@ -1,0 +1,2 @@
+// Workflows of the monitor task queue.
+export { vnfMonitorWorkflow } from './monitor.js';
