@@ -8,6 +8,11 @@ export interface VduSpec {
   /** Connection point with management: true bound to this VDU, if any. */
   mgmtConnectionPoint?: string;
   monitoringPolicy?: MonitoringPolicy;
+  /**
+   * `monitoring_policy.parameters` as written in the VNFD (before defaults):
+   * Tacker echoes them in a VNF's `attributes.monitoring_policy`.
+   */
+  monitoringParameters?: Record<string, number | string>;
   /** Port an HTTP responder listens on inside the instance (http_ping port, or properties.http_port). */
   httpPort?: number;
 }
