@@ -27,18 +27,14 @@ export class IpCommandError extends Error {
   }
 }
 
-/** Runs a program (ip by default) and returns its stdout; rejects with IpCommandError. */
-export function run(args: readonly string[], file = 'ip'): Promise<string> {
+/** Runs `ip <args>` and returns its stdout; rejects with IpCommandError. */
+export function run(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: IP_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('ip', args, { timeout: IP_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
         const detail = stderr || (err.killed ? `timed out after ${IP_TIMEOUT_MS} ms` : err.message);
-        reject(
-          file === 'ip'
-            ? new IpCommandError(args, detail, code)
-            : new Error(`${file} ${args.join(' ')} failed: ${detail.trim()}`),
-        );
+        reject(new IpCommandError(args, detail, code));
       } else {
         resolve(stdout);
       }

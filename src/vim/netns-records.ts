@@ -1,7 +1,8 @@
 // What the netns VIM remembers about each namespace, one JSON file per
 // namespace under a runtime directory (default /run/vnfm/netns/<ns>.json).
-// /run is a tmpfs, like the /run/netns mounts themselves, so records and
-// namespaces vanish together at reboot. A record is written (atomically, by
+// /run is normally a tmpfs, so records and namespaces vanish together at
+// reboot; where it is not, a record that outlived its namespace just describes
+// a missing instance, which create rebuilds. A record is written (atomically, by
 // rename) before its namespace is created and removed after it is deleted, so
 // every namespace of ours has one; it lets listInstances name the instance
 // behind a hashed namespace name and describeInstance report the IP of an

@@ -184,7 +184,20 @@ export class NetnsVimDriver implements VimDriver {
     );
     await ip('addr', 'replace', `${this.gateway}/${this.prefixLen}`, 'dev', bridge);
     await ip('link', 'set', 'dev', bridge, 'up');
+    await this.reattachPorts();
     await this.warnOnSmallNeighbourTable();
+  }
+
+  /** After the bridge was gone and is back: put this VIM's surviving veths on it again. */
+  private async reattachPorts(): Promise<void> {
+    for (const ns of await this.records.list(this.nsPrefix)) {
+      const rec = await this.records.read(ns);
+      const link = rec && (await getLink(rec.veth));
+      if (rec && link && link.master !== this.config.bridge) {
+        await ipIgnoringMissing('link', 'set', 'dev', rec.veth, 'master', this.config.bridge, 'up');
+        this.log('info', 'reattached veth to the bridge', { namespace: ns, veth: rec.veth });
+      }
+    }
   }
 
   private checkOurBridge(link: LinkJson | undefined): void {
