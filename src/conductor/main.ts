@@ -6,6 +6,7 @@ import { checkDb, createDb } from '../db/client.js';
 import { runMain, StartupError } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { serveMetrics } from '../metrics/server.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installShutdown } from '../worker/shutdown.js';
 import { collectVimGarbage, reconcileMonitors, reconcilePendingCreates } from './maintenance.js';
@@ -15,6 +16,7 @@ const MAINTENANCE_EVERY_MS = 60_000;
 
 runMain('conductor', async () => {
   const log = createLogger('conductor');
+  installTemporalRuntime(log);
   const temporal = temporalConfig();
   const cfg = conductorConfig();
   const db = createDb(databaseUrl());

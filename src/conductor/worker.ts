@@ -17,7 +17,7 @@ export async function createConductorWorker(opts: ConductorWorkerOptions): Promi
     connection: opts.connection,
     namespace: opts.temporal.namespace,
     taskQueue: opts.temporal.conductorTaskQueue,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: CONDUCTOR_WORKFLOWS_PATH }),

@@ -4,6 +4,7 @@ import { monitorConfig, temporalConfig } from '../config.js';
 import { runMain } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { serveMetrics } from '../metrics/server.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
 import { connectWorker } from '../temporal/connect.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createMonitorWorker } from './monitor-worker.js';
@@ -11,6 +12,7 @@ import { installShutdown } from './shutdown.js';
 
 runMain('monitor', async () => {
   const log = createLogger('monitor');
+  installTemporalRuntime(log);
   const temporal = temporalConfig();
   const cfg = monitorConfig();
   const connection = await connectWorker(temporal);
