@@ -20,11 +20,17 @@ export type Sample = 'vnfd-ping-respawn' | 'vnfd-ping-scaling' | 'vnfd-http-ping
 
 /** A sample VNFD with monitoring parameters overridden per VDU (e.g. `{ period: 1 }`). */
 export function sampleTemplate(name: Sample, params: Record<string, number> = {}, image?: string): string {
-  const doc = parse(readFileSync(new URL(`../fixtures/vnfd/${name}.yaml`, import.meta.url), 'utf8'));
-  for (const node of Object.values(doc.topology_template.node_templates) as Record<string, any>[]) {
+  interface Node {
+    type: string;
+    properties?: { image?: string; monitoring_policy?: { parameters?: Record<string, number> } };
+  }
+  const doc = parse(readFileSync(new URL(`../fixtures/vnfd/${name}.yaml`, import.meta.url), 'utf8')) as {
+    topology_template: { node_templates: Record<string, Node> };
+  };
+  for (const node of Object.values(doc.topology_template.node_templates)) {
     const mp = node.properties?.monitoring_policy;
     if (mp) mp.parameters = { ...mp.parameters, ...params };
-    if (image && node.type === 'tosca.nodes.nfv.VDU.Tacker') node.properties.image = image;
+    if (image && node.type === 'tosca.nodes.nfv.VDU.Tacker' && node.properties) node.properties.image = image;
   }
   return stringify(doc);
 }
