@@ -1,0 +1,43 @@
+// The API's Prometheus metrics, on a registry of their own (each app gets
+// one, so several apps in one process never collide).
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { locals } from './route.js';
+
+export interface ApiMetrics {
+  registry: Registry;
+  requestDuration: Histogram<'route' | 'method' | 'status'>;
+  lifecycleOperations: Counter<'operation' | 'result'>;
+  middleware: RequestHandler;
+}
+
+export function createApiMetrics(
+  registry = new Registry(),
+  opts: { defaultMetrics?: boolean } = {},
+): ApiMetrics {
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const requestDuration = new Histogram({
+    name: 'vnfm_api_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const lifecycleOperations = new Counter({
+    name: 'vnfm_api_lifecycle_operations_total',
+    help: 'Lifecycle operations requested through the API, by operation and result (accepted, not_found, conflict, invalid, in_use, unavailable, error).',
+    labelNames: ['operation', 'result'] as const,
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      // Route templates only: ids in label values would explode cardinality.
+      const route = locals(res).route ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      requestDuration.observe({ route, method: req.method, status: String(res.statusCode) }, seconds);
+    });
+    next();
+  };
+  return { registry, requestDuration, lifecycleOperations, middleware };
+}

@@ -1,0 +1,68 @@
+// A Vnf row in Tacker's VNF shape. mgmt_ip_address and
+// attributes.monitoring_policy are JSON *strings*, as Tacker returned them.
+import type { Prisma } from '../../db/client.js';
+import { monitoringPolicyAttribute, scalingPolicyOfVdu } from '../../vnfd/tacker-attributes.js';
+import type { ParsedVnfd } from '../../vnfd/types.js';
+import type { VnfView } from '../schemas/vnf.js';
+
+/** What a VNF's view needs besides its row: live instances, the VNFD's parsed form, the VIM's name. */
+export const vnfInclude = {
+  vnfd: { select: { parsed: true } },
+  vim: { select: { name: true, type: true } },
+  instances: {
+    where: { deletedAt: null, status: 'ACTIVE' },
+    orderBy: [{ vduName: 'asc' as const }, { index: 'asc' as const }],
+    select: { id: true, vduName: true, index: true, mgmtIp: true, vimResourceId: true },
+  },
+} satisfies Prisma.VnfInclude;
+
+export type VnfWithRelations = Prisma.VnfGetPayload<{ include: typeof vnfInclude }>;
+
+/** Python json.dumps layout (", " and ": "), which Tacker clients print and parse. */
+function pythonJson(map: Map<string, string | string[]>): string {
+  const value = (v: string | string[]) =>
+    Array.isArray(v) ? `[${v.map((s) => JSON.stringify(s)).join(', ')}]` : JSON.stringify(v);
+  return `{${[...map].map(([k, v]) => `${JSON.stringify(k)}: ${value(v)}`).join(', ')}}`;
+}
+
+/** `{"VDU1": "10.0.0.14"}`, or a list for a VDU a scaling policy targets; null without instances. */
+export function mgmtIpAddress(vnf: VnfWithRelations): string | null {
+  const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
+  const byVdu = new Map<string, string[]>();
+  for (const i of vnf.instances) {
+    if (!i.mgmtIp) continue;
+    byVdu.set(i.vduName, [...(byVdu.get(i.vduName) ?? []), i.mgmtIp]);
+  }
+  if (!byVdu.size) return null;
+  const out = new Map<string, string | string[]>();
+  for (const [vdu, ips] of byVdu) {
+    out.set(vdu, ips.length === 1 && !scalingPolicyOfVdu(parsed, vdu) ? ips[0]! : ips);
+  }
+  return pythonJson(out);
+}
+
+export function vnfView(vnf: VnfWithRelations): VnfView {
+  const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
+  const monitoringPolicy = monitoringPolicyAttribute(parsed);
+  const stored = (vnf.attributes ?? {}) as Record<string, unknown>;
+  return {
+    id: vnf.id,
+    tenant_id: vnf.tenantId,
+    name: vnf.name,
+    description: vnf.description,
+    vnfd_id: vnf.vnfdId,
+    vim_id: vnf.vimId,
+    // VIM resources are named from the VNF id; there is no separate stack id.
+    instance_id: vnf.instances.length ? vnf.id : null,
+    status: vnf.status as VnfView['status'],
+    mgmt_ip_address: mgmtIpAddress(vnf),
+    attributes: {
+      ...stored,
+      ...(monitoringPolicy !== undefined ? { monitoring_policy: monitoringPolicy } : {}),
+    },
+    placement_attr: { ...((vnf.placementAttr ?? {}) as Record<string, unknown>), vim_name: vnf.vim.name },
+    error_reason: vnf.errorReason,
+    created_at: vnf.createdAt.toISOString(),
+    updated_at: vnf.updatedAt.toISOString(),
+  };
+}
