@@ -67,6 +67,7 @@ export async function createVnf(
   where: { tenantId: string; vimId: string },
   template: string,
   name = 'vnf',
+  attributes: object = {},
 ): Promise<string> {
   const parsed = parseVnfd(template);
   if (!parsed.ok) throw new Error(`bad template: ${JSON.stringify(parsed.errors)}`);
@@ -79,7 +80,7 @@ export async function createVnf(
     },
   });
   const vnf = await env.db.vnf.create({
-    data: { tenantId: where.tenantId, name, vnfdId: vnfd.id, vimId: where.vimId },
+    data: { tenantId: where.tenantId, name, vnfdId: vnfd.id, vimId: where.vimId, attributes },
   });
   await env.client.workflow.start(CREATE_VNF_WORKFLOW, {
     workflowId: lifecycleWorkflowId(vnf.id),

@@ -1,0 +1,43 @@
+// The skeleton's round trip through real workers on both task queues, with no
+// root needed: a VNF on a static VIM (loopback host) is created by the
+// conductor's workflow and watched by a monitor workflow whose probe loop
+// runs on the monitor worker.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitorWorkflowId, type MonitorStatus } from '../src/monitoring/types.js';
+import { createVnf, liveInstances, sampleTemplate, vnfStatus } from './helpers/fixtures.js';
+import { eventually, startStack, type TestStack } from './helpers/workers.js';
+
+describe('smoke: conductor and monitor workers', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({ pingEngine: 'ping' });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('creates a VNF on a static VIM and probes its loopback host', async () => {
+    const tenant = await stack.db.tenant.create({ data: { name: `smoke-${randomUUID()}` } });
+    const vim = await stack.db.vim.create({
+      data: {
+        tenantId: tenant.id,
+        name: 'loopback',
+        type: 'static',
+        config: { allowedCidrs: ['127.0.0.0/8'] },
+      },
+    });
+    const template = sampleTemplate('vnfd-ping-respawn', { period: 1, monitoring_delay: 0, count: 1 });
+    const vnfId = await createVnf(stack, { tenantId: tenant.id, vimId: vim.id }, template, 'smoke', {
+      param_values: { mgmt_ips: { VDU1: '127.0.0.1' } },
+    });
+    await eventually('VNF ACTIVE', async () => (await vnfStatus(stack.db, vnfId)) === 'ACTIVE');
+    expect((await liveInstances(stack.db, vnfId)).map((i) => i.mgmtIp)).toEqual(['127.0.0.1']);
+
+    const handle = stack.client.workflow.getHandle(monitorWorkflowId(vnfId));
+    const status = await eventually('a healthy probe round', async () => {
+      const s = await handle.query<MonitorStatus>('status');
+      return s.state === 'PROBING' ? s : undefined;
+    });
+    expect(status.targets).toHaveLength(1);
+    expect(status.loop?.taskQueue).toContain(stack.temporal.monitorTaskQueue);
+  });
+});
