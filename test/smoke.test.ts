@@ -4,7 +4,7 @@
 // runs on the monitor worker.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, type MonitorStatus } from '../src/monitoring/types.js';
+import { getMonitorStatus } from '../src/monitoring/status.js';
 import { createVnf, liveInstances, sampleTemplate, vnfStatus } from './helpers/fixtures.js';
 import { eventually, startStack, type TestStack } from './helpers/workers.js';
 
@@ -32,12 +32,13 @@ describe('smoke: conductor and monitor workers', () => {
     await eventually('VNF ACTIVE', async () => (await vnfStatus(stack.db, vnfId)) === 'ACTIVE');
     expect((await liveInstances(stack.db, vnfId)).map((i) => i.mgmtIp)).toEqual(['127.0.0.1']);
 
-    const handle = stack.client.workflow.getHandle(monitorWorkflowId(vnfId));
+    // What an operator sees: the status query merged with the loop's heartbeat.
     const status = await eventually('a healthy probe round', async () => {
-      const s = await handle.query<MonitorStatus>('status');
-      return s.state === 'PROBING' ? s : undefined;
+      const s = await getMonitorStatus(stack.client, vnfId);
+      return s?.state === 'PROBING' && s.targets[0]?.lastResult === 'ok' ? s : undefined;
     });
-    expect(status.targets).toHaveLength(1);
+    expect(status.targets.map((t) => t.ip)).toEqual(['127.0.0.1']);
     expect(status.loop?.taskQueue).toContain(stack.temporal.monitorTaskQueue);
+    expect(status.execution).toBe('RUNNING');
   });
 });
