@@ -13,6 +13,7 @@ export interface DevServerOptions {
   uiPort?: number; // undefined: headless
   ip?: string;
   dbFile?: string; // undefined: in memory
+  metricsPort?: number; // Prometheus /metrics of the server; undefined: a random port
   namespace?: string;
   startTimeoutMs?: number;
   log?: (line: string) => void;
@@ -90,6 +91,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const sa of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa}=Keyword`);
   // Dev-server defaults throttle visibility and RPS below what a fleet needs.
