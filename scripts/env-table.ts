@@ -19,7 +19,7 @@ export function withTable(readme: string): string {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error('README.md lacks the env-table markers');
-  return `${readme.slice(0, start + BEGIN.length)}\n${envTable()}\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + BEGIN.length)}\n\n${envTable()}\n\n${readme.slice(end)}`;
 }
 
 if (process.argv[1]?.endsWith('env-table.ts')) {
