@@ -42,8 +42,8 @@ export const conflict = (type: string, message: string) => new ApiError(409, typ
 export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
 
 /** `vnf.attributes.param_values` style paths, with [i] for list positions. */
-export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
+export function joinPath(path: readonly PropertyKey[]): string {
+  let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else out += out ? `.${String(seg)}` : String(seg);
@@ -51,15 +51,30 @@ export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    path: joinPath(prefix, issue.path),
-    // zod says "expected string, received undefined" for a missing field.
-    message:
-      issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
-        ? `is required (${issue.expected})`
-        : issue.message,
-  }));
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/** One problem per zod issue; `input` (what was validated) lets a missing field read "is required". */
+export function zodProblems(error: z.ZodError, input?: unknown): FieldProblem[] {
+  return error.issues.map((issue) => {
+    const missing =
+      issue.path.length > 0 &&
+      (issue.code === 'invalid_type' || issue.code === 'invalid_value') &&
+      valueAt(input, issue.path) === undefined;
+    const expected =
+      issue.code === 'invalid_type'
+        ? ` (${issue.expected})`
+        : issue.code === 'invalid_value'
+          ? ` (one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`
+          : '';
+    return { path: joinPath(issue.path), message: missing ? `is required${expected}` : issue.message };
+  });
 }
 
 export function tackerErrorBody(type: string, message: string, detail = '') {

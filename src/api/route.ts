@@ -106,7 +106,7 @@ function parseBody(r: AnyRoute, req: Request): unknown {
     throw invalidInput([{ path: '', message: 'a JSON request body is required' }]);
   }
   const parsed = r.body.safeParse(req.body);
-  if (!parsed.success) throw invalidInput(zodProblems(parsed.error));
+  if (!parsed.success) throw invalidInput(zodProblems(parsed.error, req.body));
   return parsed.data;
 }
 
@@ -122,7 +122,7 @@ function context(r: AnyRoute, req: Request, res: Response): RouteContext<unknown
   let query: unknown = {};
   if (r.query) {
     const q = r.query.safeParse(req.query);
-    if (!q.success) throw invalidInput(zodProblems(q.error));
+    if (!q.success) throw invalidInput(zodProblems(q.error, req.query));
     query = q.data;
   }
   const body = parseBody(r, req);

@@ -44,16 +44,15 @@ export function vnfOperationRoutes({ db, lifecycle, temporal, queryTimeoutMs }: 
         if (!policy)
           throw notFound('VnfPolicyNotFound', `Policy ${policyName} does not exist for VNF ${vnf.id}`);
         if (vnf.status !== 'ACTIVE') throw vnfInUse(vnf.id, vnf.status, 'scale');
-        const target = policy.targets[0]!;
-        const now = vnf.instances.filter((i) => i.vduName === target).length;
-        const next = type === 'out' ? now + policy.increment : now - policy.increment;
-        if (next > policy.maxInstances || next < policy.minInstances) {
-          const bound =
-            type === 'out' ? `max_instances ${policy.maxInstances}` : `min_instances ${policy.minInstances}`;
-          throw conflict(
-            'VnfScaleLimitReached',
-            `scaling ${type} ${target} of VNF ${vnf.id} from ${now} to ${next} instances would pass ${policyName}'s ${bound}`,
-          );
+        for (const vdu of policy.targets) {
+          const now = await db.vduInstance.count({ where: { vnfId: vnf.id, vduName: vdu, deletedAt: null } });
+          const next = type === 'out' ? now + policy.increment : now - policy.increment;
+          if (next > policy.maxInstances || next < policy.minInstances) {
+            throw conflict(
+              'VNFScaleLimit',
+              `scaling ${type} ${vdu} from ${now} to ${next} instances is outside ${policyName}'s range ${policy.minInstances}..${policy.maxInstances}`,
+            );
+          }
         }
         await lifecycle.request({
           operation: type === 'out' ? 'scale_out' : 'scale_in',

@@ -31,15 +31,8 @@ export const vnfNotFound = (id: string) => notFound('VNFNotFound', `VNF ${id} co
 export const vnfParams = idParam('vnf_id');
 export const vnfNotFoundParam = (raw: Record<string, string>) => vnfNotFound(raw.vnf_id ?? '');
 
-/** Statuses in which Tacker refused delete (and update, scale): an operation is under way. */
-export const PENDING: readonly VnfStatus[] = [
-  'PENDING_CREATE',
-  'PENDING_UPDATE',
-  'PENDING_SCALE_OUT',
-  'PENDING_SCALE_IN',
-  'PENDING_HEAL',
-  'PENDING_DELETE',
-];
+/** Statuses a VNF may be deleted from without force (PENDING_DELETE: a retried delete). */
+const DELETABLE: readonly VnfStatus[] = ['ACTIVE', 'ERROR', 'DEAD', 'PENDING_DELETE'];
 
 export const vnfInUse = (id: string, status: string, operation: string, needs = 'ACTIVE') =>
   conflict('VNFInUse', `VNF ${id} is ${status}; ${operation} needs ${needs}`);
@@ -276,8 +269,8 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
           select: { id: true, status: true },
         });
         if (!vnf) throw vnfNotFound(params.vnf_id);
-        if (!force && PENDING.includes(vnf.status as VnfStatus)) {
-          throw vnfInUse(vnf.id, vnf.status, 'delete', 'ACTIVE, DEAD or ERROR');
+        if (!force && !DELETABLE.includes(vnf.status as VnfStatus)) {
+          throw vnfInUse(vnf.id, vnf.status, 'delete', DELETABLE.join(', '));
         }
         await lifecycle.request({
           operation: force ? 'force_delete' : 'delete',

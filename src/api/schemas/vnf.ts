@@ -99,12 +99,9 @@ export const vnfView = z.strictObject({
   vim_id: z.uuid(),
   instance_id: z.string().nullable(),
   status: z.enum(VNF_STATUSES),
-  mgmt_ip_address: z
-    .string()
-    .nullable()
-    .meta({
-      description: 'A JSON string: {"VDU1": "10.0.0.14"}, a list for scaled VDUs; null without instances.',
-    }),
+  mgmt_ip_address: z.string().nullable().meta({
+    description: 'A JSON string: {"VDU1": "10.0.0.14"}, a list for scaled VDUs; null without instances.',
+  }),
   attributes: z
     .record(z.string(), z.unknown())
     .meta({ description: 'config and param_values as given, monitoring_policy as a JSON string.' }),
