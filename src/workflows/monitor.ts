@@ -11,13 +11,13 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
-  executeChild,
   isCancellation,
   log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
@@ -329,13 +329,25 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     };
     let outcome: PolicyActionOutcome;
     try {
-      outcome = await executeChild(POLICY_ACTION_WORKFLOW_TYPE, {
+      const child = await startChild(POLICY_ACTION_WORKFLOW_TYPE, {
         workflowId: policyActionWorkflowId(vnfId, actionId, episode),
         taskQueue: input.conductorTaskQueue,
         args: [req],
-        // The action finishes even if this monitor is terminated meanwhile.
+        // The action finishes even if this monitor is killed or terminated meanwhile.
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
+      // A kill (e.g. the VNF is being deleted) does not wait for a long action
+      // such as a respawn in back-off: the action finds the VNF gone by itself.
+      const result = child.result() as Promise<PolicyActionOutcome>;
+      const watch = new CancellationScope();
+      const killedMeanwhile = watch
+        .run(() => condition(() => killed))
+        .then(
+          () => undefined,
+          () => undefined,
+        );
+      const first = await Promise.race([result, killedMeanwhile]).finally(() => watch.cancel());
+      outcome = first ?? { result: 'stop', detail: 'killed while the action ran' };
     } catch (err) {
       // The conductor failed for good (a bug, or the action's own limits): say so, keep watching.
       const why = err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : String(err);
