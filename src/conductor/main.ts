@@ -1,6 +1,5 @@
 // Entry point of the conductor worker (`npm run start:conductor`).
 // Configured by environment variables only (src/config.ts).
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { conductorConfig, databaseUrl, temporalConfig } from '../config.js';
 import { checkDb, createDb } from '../db/client.js';
 import { runMain, StartupError } from '../fatal.js';
@@ -10,6 +9,7 @@ import { installTemporalRuntime } from '../temporal/runtime.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installShutdown } from '../worker/shutdown.js';
 import { collectVimGarbage, reconcileMonitors, reconcilePendingCreates } from './maintenance.js';
+import { conductorRegistry } from './metrics.js';
 import { createConductorWorker } from './worker.js';
 
 const MAINTENANCE_EVERY_MS = 60_000;
@@ -29,9 +29,7 @@ runMain('conductor', async () => {
   }
   const client = await connectClient(temporal);
   const connection = await connectWorker(temporal);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vnfm_conductor_' });
-  const server = await serveMetrics(registry, cfg.metricsPort);
+  const server = await serveMetrics(conductorRegistry, cfg.metricsPort);
 
   const deps = { db, client, temporal, log };
   await collectVimGarbage(deps);

@@ -1,6 +1,7 @@
 // Events in Tacker's shape. Every VNF transition writes one, in the same
 // transaction as the change it describes.
 import type { Db, Prisma } from '../../db/client.js';
+import { vnfEvents } from '../metrics.js';
 
 export type EventType = 'CREATE' | 'UPDATE' | 'DELETE' | 'MONITOR' | 'SCALE' | 'HEAL';
 
@@ -29,4 +30,5 @@ export async function writeVnfEvent(
       eventDetails: { message: e.message, ...(e.details ?? {}) } as Prisma.InputJsonValue,
     },
   });
+  vnfEvents.inc({ event_type: e.type, state: e.state });
 }

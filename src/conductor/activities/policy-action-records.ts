@@ -4,6 +4,7 @@
 import type { Db, Prisma } from '../../db/client.js';
 import type { MonitorEventInput, PolicyActionInput, PolicyActionOutcome } from '../../monitoring/types.js';
 import type { VnfStatus } from '../contract.js';
+import { policyActions } from '../metrics.js';
 import { writeVnfEvent } from './events.js';
 import type { MonitorSet } from './monitor-setup.js';
 
@@ -100,7 +101,7 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
       outcome: PolicyActionOutcome;
       recreated: boolean;
     }): Promise<void> {
-      await db.policyActionExecution.update({
+      const row = await db.policyActionExecution.update({
         where: { id: args.executionId },
         data: {
           status: 'DONE',
@@ -108,6 +109,7 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
           result: { ...args.outcome, recreated: args.recreated } as unknown as Prisma.InputJsonValue,
         },
       });
+      policyActions.inc({ action: row.action, result: args.outcome.result });
     },
 
     /** The current monitored set, for outcomes that hand the monitor a new one. */
