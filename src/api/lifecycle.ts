@@ -36,6 +36,9 @@ export type LifecycleRequest =
   | { operation: 'scale_out' | 'scale_in'; workflow: string; input: ScaleVnfInput }
   | { operation: 'update'; workflow: string; input: UpdateVnfInput };
 
+const BUSY_RETRY_EVERY_MS = 200;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const REASON_STATUS = { not_found: 404, conflict: 409, invalid: 400 } as const;
 
 /** Temporal could not be reached at all (as opposed to answering). */
@@ -51,6 +54,8 @@ export class Lifecycle {
     private readonly temporal: TemporalConfig,
     private readonly metrics: ApiMetrics,
     private readonly acceptTimeoutMs: number,
+    /** How long a busy workflow id is retried before 409 (see request). */
+    private readonly busyRetryMs = 3000,
   ) {}
 
   /**
@@ -87,41 +92,44 @@ export class Lifecycle {
    */
   async request(req: LifecycleRequest): Promise<VnfStatus> {
     const vnfId = req.input.vnfId;
-    const force = req.operation === 'force_delete';
-    const startWorkflowOperation = new WithStartWorkflowOperation(req.workflow, {
-      workflowId: lifecycleWorkflowId(vnfId),
-      taskQueue: this.temporal.conductorTaskQueue,
-      args: [req.input],
-      // A forced delete replaces whatever operation runs on the VNF.
-      workflowIdConflictPolicy: force ? 'TERMINATE_EXISTING' : 'FAIL',
-    });
+    const deadline = Date.now() + this.acceptTimeoutMs;
+    // A lifecycle workflow's last steps (starting or updating the monitor)
+    // run after it has written its final status: a request that arrives then
+    // sees a settled VNF but a busy workflow id. Such a tail ends within
+    // moments, so try again briefly before answering 409.
+    const busyUntil = Date.now() + Math.min(this.busyRetryMs, this.acceptTimeoutMs / 2);
     let answer: Acceptance;
-    try {
-      answer = (await this.client.withDeadline(Date.now() + this.acceptTimeoutMs, () =>
-        this.client.workflow.executeUpdateWithStart(ACCEPTED_UPDATE, { startWorkflowOperation }),
-      )) as Acceptance;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        this.count(req.operation, 'in_use');
-        throw new ApiError(
-          409,
-          'VNFInUse',
-          `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
-        );
+    for (;;) {
+      try {
+        answer = await this.updateWithStart(req, deadline);
+        break;
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          if (Date.now() < busyUntil) {
+            await sleep(BUSY_RETRY_EVERY_MS);
+            continue;
+          }
+          this.count(req.operation, 'in_use');
+          throw new ApiError(
+            409,
+            'VNFInUse',
+            `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
+          );
+        }
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
+          this.count(req.operation, 'unavailable');
+          throw new ApiError(
+            503,
+            'ServiceUnavailable',
+            `the ${req.operation.replace('_', ' ')} of VNF ${vnfId} was not accepted within ${Math.round(this.acceptTimeoutMs / 1000)} s: ` +
+              `Temporal or the conductor is not answering; if workflow ${lifecycleWorkflowId(vnfId)} was started, it runs when a conductor picks it up`,
+            '',
+            { 'Retry-After': '5' },
+          );
+        }
+        this.count(req.operation, 'error');
+        throw err;
       }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
-        this.count(req.operation, 'unavailable');
-        throw new ApiError(
-          503,
-          'ServiceUnavailable',
-          `the ${req.operation.replace('_', ' ')} of VNF ${vnfId} was not accepted within ${Math.round(this.acceptTimeoutMs / 1000)} s: ` +
-            `Temporal or the conductor is not answering; if workflow ${lifecycleWorkflowId(vnfId)} was started, it runs when a conductor picks it up`,
-          '',
-          { 'Retry-After': '5' },
-        );
-      }
-      this.count(req.operation, 'error');
-      throw err;
     }
     if (!answer.accepted) {
       this.count(req.operation, answer.reason);
@@ -129,6 +137,19 @@ export class Lifecycle {
     }
     this.count(req.operation, 'accepted');
     return answer.status;
+  }
+
+  private async updateWithStart(req: LifecycleRequest, deadline: number): Promise<Acceptance> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(req.workflow, {
+      workflowId: lifecycleWorkflowId(req.input.vnfId),
+      taskQueue: this.temporal.conductorTaskQueue,
+      args: [req.input],
+      // A forced delete replaces whatever operation runs on the VNF.
+      workflowIdConflictPolicy: req.operation === 'force_delete' ? 'TERMINATE_EXISTING' : 'FAIL',
+    });
+    return (await this.client.withDeadline(deadline, () =>
+      this.client.workflow.executeUpdateWithStart(ACCEPTED_UPDATE, { startWorkflowOperation }),
+    )) as Acceptance;
   }
 
   private count(operation: Operation, result: string): void {

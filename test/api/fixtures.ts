@@ -1,106 +1,16 @@
 // VNFDs and helpers shared by the API and CLI tests.
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { TestTenant } from '../helpers/api.js';
 
+const sample = (name: string) =>
+  readFileSync(new URL(`../fixtures/vnfd/${name}.yaml`, import.meta.url), 'utf8');
+
 /** One VDU watched by ping, scalable 1..3 (policy SP1). */
-export const SCALING_VNFD = `tosca_definitions_version: tosca_simple_profile_for_nfv_1_0_0
-description: A scalable VDU (1 to 3 instances) watched by ping; each instance is monitored.
-metadata:
-  template_name: ping-scaling
-topology_template:
-  node_templates:
-    VDU1:
-      type: tosca.nodes.nfv.VDU.Tacker
-      properties:
-        image: any-image
-        monitoring_policy:
-          name: ping
-          parameters:
-            monitoring_delay: 1
-            count: 2
-            interval: 0.2
-            timeout: 1
-          actions:
-            failure: respawn
-    CP1:
-      type: tosca.nodes.nfv.CP.Tacker
-      properties:
-        management: true
-      requirements:
-        - virtualLink:
-            node: VL1
-        - virtualBinding:
-            node: VDU1
-    VL1:
-      type: tosca.nodes.nfv.VL
-      properties:
-        network_name: net_mgmt
-  policies:
-    - SP1:
-        type: tosca.policies.tacker.Scaling
-        properties:
-          targets: [VDU1]
-          increment: 1
-          cooldown: 0
-          min_instances: 1
-          max_instances: 3
-          default_instances: 1`;
+export const SCALING_VNFD = sample('vnfd-ping-scaling');
 
 /** Two VDUs, each with its own policy; neither is scaled. */
-export const TWO_VDUS_VNFD = `tosca_definitions_version: tosca_simple_profile_for_nfv_1_0_0
-description: Two VDUs with different policies - the first is healed alone, the second kills the VNF.
-metadata:
-  template_name: two-vdus
-topology_template:
-  node_templates:
-    VDU1:
-      type: tosca.nodes.nfv.VDU.Tacker
-      properties:
-        image: any-image
-        monitoring_policy:
-          name: ping
-          parameters:
-            monitoring_delay: 1
-            count: 2
-            interval: 0.2
-            timeout: 1
-          actions:
-            failure: vdu_autoheal
-    VDU2:
-      type: tosca.nodes.nfv.VDU.Tacker
-      properties:
-        image: any-image
-        monitoring_policy:
-          name: http_ping
-          parameters:
-            monitoring_delay: 1
-            port: 8080
-            retry: 1
-            timeout: 1
-          actions:
-            failure: log_and_kill
-    CP1:
-      type: tosca.nodes.nfv.CP.Tacker
-      properties:
-        management: true
-      requirements:
-        - virtualLink:
-            node: VL1
-        - virtualBinding:
-            node: VDU1
-    CP2:
-      type: tosca.nodes.nfv.CP.Tacker
-      properties:
-        management: true
-      requirements:
-        - virtualLink:
-            node: VL1
-        - virtualBinding:
-            node: VDU2
-    VL1:
-      type: tosca.nodes.nfv.VL
-      properties:
-        network_name: net_mgmt`;
+export const TWO_VDUS_VNFD = sample('vnfd-two-vdus');
 
 /** A VDU starting with two instances (default_instances 2, range 1..4). */
 export const TWO_INSTANCES_VNFD = SCALING_VNFD.replace('max_instances: 3', 'max_instances: 4').replace(
