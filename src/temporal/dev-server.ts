@@ -19,6 +19,13 @@ export interface DevServerOptions {
   log?: (line: string) => void;
   /** Forward the server's output to this process's stderr. */
   inheritOutput?: boolean;
+  /**
+   * Own process group, so a terminal's Ctrl-C reaches only the parent, which
+   * then stops its clients before the server (`npm run dev`).
+   */
+  detached?: boolean;
+  /** Called once the server process exists, before it answers (to stop it on an early signal). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface DevServer {
@@ -101,8 +108,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   const child = spawn(cli, args, {
     stdio: ['ignore', opts.inheritOutput ? 'inherit' : 'pipe', opts.inheritOutput ? 'inherit' : 'pipe'],
-    detached: false,
+    detached: opts.detached ?? false,
   });
+  opts.onSpawn?.(child);
   let output = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-4000);
