@@ -23,9 +23,13 @@ runMain('conductor', async () => {
   try {
     await checkDb(db);
   } catch (err) {
-    throw new StartupError(
-      `cannot reach the database (${(err as Error).message}): check DATABASE_URL and that PostgreSQL runs`,
-    );
+    // Prisma's message spans several lines; its last says what failed.
+    const why = (err as Error).message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop();
+    throw new StartupError(`cannot reach the database (${why}): check DATABASE_URL and that PostgreSQL runs`);
   }
   const client = await connectClient(temporal);
   const connection = await connectWorker(temporal);
