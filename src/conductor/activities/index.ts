@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { TemporalConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { VimLog } from '../../vim/netns.js';
+import { heartbeating } from './heartbeat.js';
 import { instanceActivities } from './instances.js';
 import { monitorSetupActivities } from './monitor-setup.js';
 import { policyActionRecordActivities } from './policy-action-records.js';
@@ -19,13 +20,13 @@ export interface ConductorDeps {
 
 export function createConductorActivities(deps: ConductorDeps) {
   const monitor = monitorSetupActivities(deps.db, deps.client, deps.temporal);
-  return {
+  return heartbeating({
     ...vnfRecordActivities(deps.db),
     ...instanceActivities(deps.db, deps.vimLog),
     ...scalingActivities(deps.db),
     ...monitor,
     ...policyActionRecordActivities(deps.db, monitor.monitorSet),
-  };
+  });
 }
 
 export type ConductorActivities = ReturnType<typeof createConductorActivities>;
