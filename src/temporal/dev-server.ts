@@ -14,6 +14,8 @@ export interface DevServerOptions {
   ip?: string;
   dbFile?: string; // undefined: in memory
   metricsPort?: number; // Prometheus /metrics of the server; undefined: a random port
+  /** SQLite pragmas for the db file, e.g. ['journal_mode=wal', 'synchronous=normal']. */
+  sqlitePragmas?: string[];
   namespace?: string;
   startTimeoutMs?: number;
   log?: (line: string) => void;
@@ -99,6 +101,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
+  for (const p of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', p);
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const sa of CUSTOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa}=Keyword`);
   // Dev-server defaults throttle visibility and RPS below what a fleet needs.
