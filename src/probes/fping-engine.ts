@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
 import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import { watchdog } from './watchdog.js';
 
 export interface FpingEngineOptions {
   /** The fping binary (default: `fping` on PATH). */
@@ -241,10 +242,10 @@ export class FpingEngine implements ProbeDriver {
     this.inFlight.add(b);
     this.stats.processes++;
     this.stats.running++;
-    const watchdog = setTimeout(() => {
+    const cancelWatchdog = watchdog(boundMs, () => {
       overrun = true;
       child.kill('SIGKILL');
-    }, boundMs);
+    });
 
     child.stderr?.setEncoding('latin1');
     child.stderr?.on('data', (s: string) => {
@@ -253,7 +254,7 @@ export class FpingEngine implements ProbeDriver {
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
       if (done) return;
       done = true;
-      clearTimeout(watchdog);
+      cancelWatchdog();
       this.inFlight.delete(b);
       this.stats.running--;
       if (spawnError) {

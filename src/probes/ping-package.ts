@@ -4,14 +4,14 @@
 import ping, { type PingConfig } from 'ping';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
 import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import { watchdog } from './watchdog.js';
 
 /**
  * Seconds after which we stop waiting for the package even if `ping` has not
  * exited. ping ends by itself within (count-1)*interval + timeout (-c and -W
- * bound it); we allow twice that plus 5 s, because a saturated event loop
- * (hundreds of spawns at once) delays ping's exit event and a tight net would
- * turn local overload into false failures. A safety net only: the package
- * gives no handle on the child to kill.
+ * bound it); we allow twice that plus 5 s for a starved child to start, and
+ * the watchdog ignores its own late firing (see watchdog.ts). A safety net
+ * only: the package gives no handle on the child to kill.
  */
 export function safetyNetSeconds(count: number, interval: number, timeout: number): number {
   return 2 * ((count - 1) * interval + timeout + 1) + 5;
@@ -65,12 +65,11 @@ export class PingPackageDriver implements ProbeDriver {
       })
       .catch((err: unknown) => failed(`ping could not run: ${(err as Error).message}`));
     const netS = safetyNetSeconds(count, interval, timeout);
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     let onAbort: (() => void) | undefined;
     const bounded = new Promise<ProbeResult>((resolve, reject) => {
-      timer = setTimeout(
-        () => resolve(failed(`ping did not finish within ${formatSeconds(netS)} s`)),
-        netS * 1000,
+      cancel = watchdog(netS * 1000, () =>
+        resolve(failed(`ping did not finish within ${formatSeconds(netS)} s`)),
       );
       if (signal) {
         onAbort = () => reject(signal.reason);
@@ -80,7 +79,7 @@ export class PingPackageDriver implements ProbeDriver {
     try {
       return await Promise.race([run, bounded]);
     } finally {
-      clearTimeout(timer);
+      cancel?.();
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
   }
