@@ -101,6 +101,11 @@ export async function startTestApi(
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // Client and server share this process's event loop: after a stall (a
+  // bundle build, a long synchronous step) both idle timers fire together and
+  // fetch may reuse a socket the server is closing (ECONNRESET). Let the
+  // client, which closes its idle sockets after 4 s, be the one to close.
+  server.keepAliveTimeout = 10 * 60_000;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

@@ -2,7 +2,7 @@
 // Tacker's filters. Paged by event id (events are append-only).
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
-import { notFound } from '../errors.js';
+import { invalidInput, notFound } from '../errors.js';
 import { nextLinks, takePage } from '../pagination.js';
 import { route, type AnyRoute } from '../route.js';
 import { links } from '../schemas/common.js';
@@ -29,9 +29,21 @@ export function eventRoutes({ db }: ApiDeps): AnyRoute[] {
       },
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
+        const scope = scopeOf(principal);
+        // Like the other lists: a marker must be an item the caller could have seen.
+        if (query.marker !== undefined) {
+          const seen = await db.event.findFirst({
+            where: { id: BigInt(query.marker), ...scope },
+            select: { id: true },
+          });
+          if (!seen)
+            throw invalidInput([
+              { path: 'marker', message: `'${query.marker}' is not the id of an item of this list` },
+            ]);
+        }
         const rows = await db.event.findMany({
           where: {
-            ...scopeOf(principal),
+            ...scope,
             ...(query.resource_type !== undefined ? { resourceType: query.resource_type } : {}),
             ...(query.resource_id !== undefined ? { resourceId: query.resource_id } : {}),
             ...(query.event_type !== undefined ? { eventType: query.event_type } : {}),

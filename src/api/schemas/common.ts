@@ -58,13 +58,14 @@ export const timestamp = () => z.string().meta({ format: 'date-time' });
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 export const listQuery = {
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LIMIT)
+  // Digits only: Number() would also take ' 5', '1e3' or '0x10'.
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_LIMIT))
     .default(DEFAULT_LIMIT)
-    .meta({ description: `Page size (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).` }),
+    .meta({ description: `Page size: 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).` }),
   marker: z
     .string()
     .max(64)
