@@ -279,7 +279,7 @@ describe('images and jobs', () => {
     const script = readText('deploy/temporal/setup-namespace.sh');
     const listed = /^SEARCH_ATTRIBUTES="([^"]*)"$/m.exec(script)?.[1]?.split(/\s+/);
     expect(listed).toEqual([...CUSTOM_SEARCH_ATTRIBUTES]);
-    expect(script).toContain('search-attribute create --name "$name" --type Keyword');
+    expect(script).toContain('search-attribute create --namespace "$ns" --name "$name" --type Keyword');
   });
 
   it('the namespace job creates the namespace the vnfm processes use', () => {
