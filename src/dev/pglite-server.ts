@@ -158,6 +158,8 @@ class Connection {
 export class PgliteServer {
   private server?: Server;
   private readonly connections = new Set<Connection>();
+  /** Every accepted socket, refused ones included: stop() destroys them all. */
+  private readonly sockets = new Set<Socket>();
   private owner?: Connection;
   private readonly waiting: Array<{ conn: Connection; go: () => void }> = [];
   private idleTimer?: NodeJS.Timeout;
@@ -174,8 +176,13 @@ export class PgliteServer {
   async start(): Promise<void> {
     await this.opts.db.waitReady;
     const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
       if (this.connections.size >= (this.opts.maxConnections ?? 100)) {
-        socket.end(errorResponse('FATAL', '53300', 'sorry, too many clients already'));
+        socket.on('error', () => undefined);
+        socket.end(errorResponse('FATAL', '53300', 'sorry, too many clients already'), () =>
+          socket.destroy(),
+        );
         return;
       }
       this.connections.add(new Connection(socket, this));
@@ -272,6 +279,8 @@ export class PgliteServer {
     const server = this.server;
     this.server = undefined;
     for (const c of [...this.connections]) c.close();
+    // Clients that do not close their end would keep server.close() waiting.
+    for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.resetting;
   }
