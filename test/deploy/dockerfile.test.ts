@@ -3,7 +3,8 @@
 // exists and is in the build context, its entry point and health check exist
 // and are executable, it runs as a non-root user with the probe tools, and
 // the context leaves node_modules, local state and git history out.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './compose-file.js';
 import {
@@ -108,6 +109,34 @@ describe('Dockerfile', () => {
     const script = repoPath(cmd[1]!);
     expect(existsSync(`${ROOT}${script}`)).toBe(true);
     expect(only('COPY').some((i) => contextSources(i).includes(script))).toBe(true);
+  });
+});
+
+describe('the runtime image', () => {
+  /** Every .ts file under src/, recursively. */
+  const sources = (dir: string): string[] =>
+    readdirSync(`${ROOT}${dir}`, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory()
+        ? d.name === 'generated'
+          ? []
+          : sources(`${dir}/${d.name}`)
+        : d.name.endsWith('.ts')
+          ? [`${dir}/${d.name}`]
+          : [],
+    );
+
+  it('has every package the code imports at run time (production dependencies only)', () => {
+    const deps = (JSON.parse(text('package.json')) as { dependencies: Record<string, string> }).dependencies;
+    const builtins = new Set(builtinModules);
+    for (const file of sources('src')) {
+      // Type-only imports are erased by tsx; everything else must resolve in the image.
+      for (const m of text(file).matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^'.][^']*)'/gm)) {
+        const spec = m[1]!;
+        if (spec.startsWith('node:') || builtins.has(spec)) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        expect(Object.keys(deps), `${file} imports ${spec}`).toContain(name);
+      }
+    }
   });
 });
 
