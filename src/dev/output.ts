@@ -27,6 +27,8 @@ export interface Output {
 }
 
 export function createOutput(out: NodeJS.WriteStream = process.stdout): Output {
+  // A closed terminal (SIGHUP) must not crash the stop that follows.
+  out.on('error', () => undefined);
   const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
   const verbose = ['debug', 'trace'].includes(process.env.VNFM_LOG_LEVEL ?? '');
   const prefix = (source: string) => {
