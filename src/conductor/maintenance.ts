@@ -74,7 +74,7 @@ export async function reconcilePendingCreates(
   return started;
 }
 
-/** Restarts monitors of ACTIVE monitored VNFs whose monitor workflow does not exist. */
+/** Restarts monitors of ACTIVE monitored VNFs whose monitor workflow Temporal does not know at all (lost data). */
 export async function reconcileMonitors({ db, client, temporal, log }: MaintenanceDeps): Promise<string[]> {
   const setup = monitorSetupActivities(db, client, temporal);
   const vnfs = await db.vnf.findMany({
@@ -84,8 +84,9 @@ export async function reconcileMonitors({ db, client, temporal, log }: Maintenan
   const restarted: string[] = [];
   for (const vnf of vnfs) {
     try {
-      const d = await client.workflow.getHandle(monitorWorkflowId(vnf.id)).describe();
-      if (d.status.name === 'RUNNING') continue;
+      // Found in any state: running, or stopped on purpose (a kill, a guard) — leave it.
+      await client.workflow.getHandle(monitorWorkflowId(vnf.id)).describe();
+      continue;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
