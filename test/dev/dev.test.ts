@@ -123,7 +123,7 @@ function alive(pid: number): boolean {
 /** SIGINT, as Ctrl-C: exit 0 within the bound, and none of its processes left. */
 async function interrupt(run: Run): Promise<void> {
   const pids = childPids();
-  expect(pids).toHaveLength(4); // Temporal, API, monitor worker, conductor worker
+  expect(pids).toHaveLength(4); // API, monitor worker, conductor worker, Temporal
   expect(pids.every(alive)).toBe(true);
   const t0 = Date.now();
   run.child.kill('SIGINT');
@@ -227,7 +227,7 @@ describe('npm run dev', () => {
     await interrupt(run);
   }, 200_000);
 
-  it('starts again on the same data: same token, same rows', async () => {
+  it('starts again on the same data (same token, same rows), and stops everything when a child dies', async () => {
     expect(firstToken).toBeDefined();
     const { run, token, healthzMs, readyMs } = await startAndWait();
     console.log(
@@ -242,7 +242,19 @@ describe('npm run dev', () => {
       vims: unknown[];
     };
     expect(vims.vims).toHaveLength(1); // not registered twice
-    await interrupt(run);
+
+    // A worker that dies takes the whole stack down with one line saying so.
+    const pids = childPids();
+    const conductor = pids.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/conductor/main.ts'),
+    )!;
+    process.kill(conductor, 'SIGKILL');
+    const exit = await Promise.race([run.exited, sleep(STOP_LIMIT_MS + 5000).then(() => undefined)]);
+    expect(exit?.code, run.out() + run.err()).toBe(1);
+    expect(run.out()).toMatch(
+      new RegExp(`\\[dev\\] +conductor \\(pid ${conductor}\\) exited unexpectedly \\(killed by SIGKILL\\)`),
+    );
+    expect(pids.filter(alive)).toEqual([]);
   }, 200_000);
 
   it('refuses to start when a port is taken, with one line naming it', async () => {
