@@ -9,7 +9,7 @@ export const TOKEN_PREFIX = 'vnfm_';
 /** `vnfm_` + 32 random bytes in base64url (43 characters). */
 const TOKEN_SHAPE = /^vnfm_[A-Za-z0-9_-]{43}$/;
 const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 6;
-export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Who a request acts for. */
@@ -28,6 +28,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Why `name` cannot be a tenant name, if it cannot. */
+export function tenantNameProblem(name: string): string | undefined {
+  return TENANT_NAME.test(name)
+    ? undefined
+    : `tenant name '${name}' must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`;
+}
+
 export interface CreatedToken {
   id: string;
   token: string;
@@ -42,11 +49,8 @@ export async function createApiToken(
   db: Db,
   opts: { tenant: string; admin?: boolean; name?: string },
 ): Promise<CreatedToken> {
-  if (!TENANT_NAME.test(opts.tenant)) {
-    throw new Error(
-      `tenant name '${opts.tenant}' must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
+  const problem = tenantNameProblem(opts.tenant);
+  if (problem) throw new Error(problem);
   const tenant = await db.tenant.upsert({
     where: { name: opts.tenant },
     create: { name: opts.tenant },
