@@ -9,12 +9,15 @@ import { watchdog } from './watchdog.js';
 /**
  * Seconds after which we stop waiting for the package even if `ping` has not
  * exited. ping ends by itself within (count-1)*interval + timeout (-c and -W
- * bound it); we allow twice that plus 5 s for a starved child to start, and
- * the watchdog ignores its own late firing (see watchdog.ts). A safety net
- * only: the package gives no handle on the child to kill.
+ * bound it), so this only catches a child that is stuck for good. It is
+ * generous (twice the round plus 30 s) because on an overloaded host a
+ * child can wait seconds for CPU, and a tight net would turn local overload
+ * into false failures, and those into respawns; a late result is the honest
+ * signal (the monitor sees missed rounds). The package gives no handle on
+ * the child to kill.
  */
 export function safetyNetSeconds(count: number, interval: number, timeout: number): number {
-  return 2 * ((count - 1) * interval + timeout + 1) + 5;
+  return 2 * ((count - 1) * interval + timeout + 1) + 30;
 }
 
 /**
