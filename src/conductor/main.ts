@@ -57,16 +57,19 @@ runMain('conductor', async () => {
   reconcileMonitors(deps).catch((err: Error) =>
     log.warn({ err: err.message }, 'monitor reconciliation failed'),
   );
+  const running = worker.run();
+  // Graceful stop: in-flight activities finish (within the worker's grace time) before exit.
   installShutdown(log, async () => {
     clearInterval(timer);
     worker.shutdown();
+    await running;
     server?.close();
+    await db.$disconnect();
+    await connection.close();
   });
   log.info(
     { taskQueue: temporal.conductorTaskQueue, metricsPort: cfg.metricsPort },
     'conductor worker running',
   );
-  await worker.run();
-  await db.$disconnect();
-  await connection.close();
+  await running;
 });

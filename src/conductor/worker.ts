@@ -23,5 +23,7 @@ export async function createConductorWorker(opts: ConductorWorkerOptions): Promi
       : { workflowsPath: CONDUCTOR_WORKFLOWS_PATH }),
     activities: createConductorActivities(opts),
     maxConcurrentActivityTaskExecutions: 200,
+    // On SIGTERM, let in-flight VIM and database steps finish rather than be retried elsewhere.
+    shutdownGraceTime: '20 seconds',
   });
 }
