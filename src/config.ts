@@ -12,7 +12,10 @@ export const ENV_VARS = {
     default: undefined,
     help: 'PostgreSQL URL. `npm run dev` without it runs an embedded PGlite under VNFM_DATA_DIR.',
   },
-  TEMPORAL_ADDRESS: { default: 'localhost:7233', help: 'Temporal frontend host:port.' },
+  TEMPORAL_ADDRESS: {
+    default: 'localhost:7233',
+    help: 'Temporal frontend host:port (`npm run dev` starts its dev server there).',
+  },
   TEMPORAL_NAMESPACE: { default: 'default', help: 'Temporal namespace.' },
   TEMPORAL_CLI_PATH: {
     default: undefined,
@@ -62,7 +65,7 @@ export const ENV_VARS = {
   },
   VNFM_DATA_DIR: {
     default: '.vnfm',
-    help: '`npm run dev` state: embedded database, Temporal database, dev token.',
+    help: '`npm run dev` state: embedded database, Temporal database, dev token, dev.pid (one `npm run dev` per directory).',
   },
   VNFM_DEV_TEMPORAL: {
     default: 'start',
@@ -70,10 +73,13 @@ export const ENV_VARS = {
   },
   VNFM_DEV_DB_PORT: { default: '55432', help: '`npm run dev`: port of the embedded database.' },
   VNFM_TEMPORAL_UI_PORT: { default: '8233', help: '`npm run dev`: Temporal Web UI port.' },
-  VNFM_NETNS_BRIDGE: { default: 'vnfmbr0', help: 'Bridge of the netns VIM that `npm run dev` registers.' },
+  VNFM_NETNS_BRIDGE: {
+    default: 'vnfmbr0',
+    help: 'Bridge of the netns VIM that `npm run dev` registers on first start (as root).',
+  },
   VNFM_NETNS_POOL: {
     default: '10.234.0.0/24',
-    help: 'Address pool of the netns VIM that `npm run dev` registers.',
+    help: 'Address pool of the netns VIM that `npm run dev` registers on first start (as root).',
   },
 } as const satisfies Record<string, { default: string | undefined; help: string }>;
 
