@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { serveMetrics } from '../metrics/server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { connectWorker } from '../temporal/connect.js';
+import { closeProbeDrivers } from '../probes/index.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createMonitorWorker } from './monitor-worker.js';
 import { installShutdown } from './shutdown.js';
@@ -34,6 +35,7 @@ runMain('monitor', async () => {
   ref.registry = worker.registry;
   installShutdown(log, async () => {
     await worker.shutdown();
+    closeProbeDrivers(); // ends the shared fping engine's processes
     server?.close();
     await connection.close();
   });
