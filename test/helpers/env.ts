@@ -36,6 +36,7 @@ export function processEnv(cfg: TemporalConfig, extra: Record<string, string> = 
   };
 }
 
-export function testDb(): Db {
-  return createDb(databaseUrl(), { max: 4 });
+/** The run's database, or another one (a file's private database, see test/helpers/lifecycle.ts). */
+export function testDb(url = databaseUrl()): Db {
+  return createDb(url, { max: 4 });
 }
