@@ -55,12 +55,10 @@ const FORMAT_SUFFIX = /^(\/v1\.0\/[^?]*?)\.json(?=\?|$)/;
 
 export function createApp(opts: CreateAppOptions): ApiApp {
   const bodyLimit = opts.bodyLimitBytes ?? 1024 * 1024;
-  const metrics = createApiMetrics(opts.metricsRegistry);
+  const metrics = createApiMetrics(opts.metricsRegistry, { db: opts.db, logger: opts.logger });
   const deps: ApiDeps = {
     db: opts.db,
     temporal: opts.temporal,
-    temporalConfig: opts.temporalConfig,
-    logger: opts.logger,
     metrics,
     lifecycle: new Lifecycle(opts.temporal, opts.temporalConfig, metrics, opts.lifecycleTimeoutMs ?? 30_000),
     queryTimeoutMs: opts.queryTimeoutMs ?? 5000,
@@ -149,12 +147,25 @@ interface HttpishError {
   message: string;
 }
 
+/** Driver adapter error kinds that mean "the database is not there", not "the query is wrong". */
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (/^P10(01|02|08|17)$/.test(err.code)) return true;
+  const kind = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause?.kind;
+  return kind !== undefined && UNAVAILABLE_KINDS.has(kind);
+}
+
 function toApiError(err: unknown, bodyLimit: number): ApiError | undefined {
   if (err instanceof ApiError) return err;
-  if (
-    err instanceof Prisma.PrismaClientInitializationError ||
-    (err instanceof Prisma.PrismaClientKnownRequestError && /^P10(01|02|08|17)$/.test(err.code))
-  ) {
+  if (isDatabaseUnavailable(err)) {
     return new ApiError(503, 'ServiceUnavailable', 'the database is not answering; try again shortly', '', {
       'Retry-After': '5',
     });

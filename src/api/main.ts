@@ -51,7 +51,8 @@ runMain('api', async () => {
     await checkDb(db);
   } catch (err) {
     throw new StartupError(
-      `cannot reach the database at ${redact(url)} (${(err as Error).message.split('\n', 1)[0]}): start PostgreSQL or set DATABASE_URL`,
+      // Prisma's message spans lines (the call, then the cause): keep the cause.
+      `cannot reach the database at ${redact(url)} (${(err as Error).message.trim().split('\n').at(-1)}): start PostgreSQL or set DATABASE_URL`,
     );
   }
   const client = await connectClient(temporal);

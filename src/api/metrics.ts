@@ -1,7 +1,9 @@
 // The API's Prometheus metrics, on a registry of their own (each app gets
 // one, so several apps in one process never collide).
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
 import { locals } from './route.js';
 
 export interface ApiMetrics {
@@ -13,9 +15,32 @@ export interface ApiMetrics {
 
 export function createApiMetrics(
   registry = new Registry(),
-  opts: { defaultMetrics?: boolean } = {},
+  opts: { defaultMetrics?: boolean; db?: Db; logger?: Logger } = {},
 ): ApiMetrics {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const db = opts.db;
+  if (db) {
+    // Read at scrape time from the table the conductors write, so every API
+    // replica reports the same cluster-wide totals (the conductor's own
+    // vnfm_policy_actions_total counts what one process did since it started).
+    new Gauge({
+      name: 'vnfm_policy_action_executions',
+      help: 'Policy action executions recorded in the database (all conductors), by action and result (ok, bad_action, stop; running while in progress).',
+      labelNames: ['action', 'result'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          const rows = await db.$queryRaw<{ action: string; result: string | null; n: bigint }[]>`
+            SELECT action, CASE WHEN status = 'RUNNING' THEN 'running' ELSE result->>'result' END AS result, count(*) AS n
+            FROM policy_action_executions GROUP BY 1, 2`;
+          for (const r of rows) this.set({ action: r.action, result: r.result ?? 'unknown' }, Number(r.n));
+        } catch (err) {
+          opts.logger?.warn({ err }, 'could not read policy action executions for /metrics');
+        }
+      },
+    });
+  }
   const requestDuration = new Histogram({
     name: 'vnfm_api_request_duration_seconds',
     help: 'HTTP request duration by route template, method and status.',

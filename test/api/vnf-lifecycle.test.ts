@@ -149,8 +149,28 @@ describe('VNF lifecycle through the conductor', () => {
     expect(events[0].event_details.message).toContain('force delete requested by tenant');
   });
 
-  it('counts lifecycle operations in /metrics', async () => {
+  it('counts lifecycle operations and recorded policy actions in /metrics', async () => {
+    // Policy action rows as the conductor records them (this file's VNFs stay healthy).
+    const vnf = await createActive();
+    for (const [episode, status, result] of [
+      [1, 'DONE', { result: 'ok' }],
+      [2, 'RUNNING', null],
+    ] as const) {
+      await api.db.policyActionExecution.create({
+        data: {
+          vnfId: vnf.id,
+          actionId: randomUUID(),
+          episode,
+          action: 'log',
+          vduName: 'VDU1',
+          status,
+          ...(result ? { result } : {}),
+        },
+      });
+    }
     const text = (await api.http.get('/metrics')).text;
+    expect(text).toMatch(/vnfm_policy_action_executions\{action="log",result="ok"\} [1-9]/);
+    expect(text).toMatch(/vnfm_policy_action_executions\{action="log",result="running"\} [1-9]/);
     expect(text).toMatch(/vnfm_api_lifecycle_operations_total\{operation="create",result="accepted"\} [1-9]/);
     expect(text).toMatch(/vnfm_api_lifecycle_operations_total\{operation="scale_out",result="accepted"\} 1/);
     expect(text).toMatch(/vnfm_api_lifecycle_operations_total\{operation="delete",result="in_use"\} 1/);

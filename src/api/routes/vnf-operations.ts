@@ -8,10 +8,9 @@ import type { ApiDeps } from '../deps.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { route, type AnyRoute } from '../route.js';
 import { monitorView, resourcesView, scaleBody } from '../schemas/vnf.js';
-import { vnfInclude } from '../serializers/vnf.js';
 import { scopeOf } from '../tenancy.js';
 import { TimeoutError, within } from '../timeout.js';
-import { vnfInUse, vnfNotFound, vnfNotFoundParam, vnfParams } from './vnfs.js';
+import { findVisibleVnf, vnfInUse, vnfNotFound, vnfNotFoundParam, vnfParams } from './vnfs.js';
 
 const RESOURCE_TYPES: Record<string, string> = {
   netns: 'vnfm::netns::Namespace',
@@ -19,8 +18,7 @@ const RESOURCE_TYPES: Record<string, string> = {
 };
 
 export function vnfOperationRoutes({ db, lifecycle, temporal, queryTimeoutMs }: ApiDeps): AnyRoute[] {
-  const findVisible = (id: string, scope: { tenantId?: string }) =>
-    db.vnf.findFirst({ where: { id, deletedAt: null, ...scope }, include: vnfInclude });
+  const findVisible = (id: string, scope: { tenantId?: string }) => findVisibleVnf(db, id, scope);
 
   return [
     route({

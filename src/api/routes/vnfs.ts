@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DELETE_VNF_WORKFLOW, UPDATE_VNF_WORKFLOW, type VnfStatus } from '../../conductor/contract.js';
 import { writeVnfEvent } from '../../conductor/activities/events.js';
-import type { Prisma } from '../../db/client.js';
+import type { Db, Prisma } from '../../db/client.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { ApiDeps } from '../deps.js';
 import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
@@ -39,9 +39,13 @@ export const vnfInUse = (id: string, status: string, operation: string, needs = 
 
 const vnfBody = z.strictObject({ vnf: vnfViewSchema });
 
+/** A live VNF the caller may see, with what its view needs. */
+export function findVisibleVnf(db: Db, id: string, scope: { tenantId?: string }) {
+  return db.vnf.findFirst({ where: { id, deletedAt: null, ...scope }, include: vnfInclude });
+}
+
 export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
-  const findVisible = (id: string, scope: { tenantId?: string }) =>
-    db.vnf.findFirst({ where: { id, deletedAt: null, ...scope }, include: vnfInclude });
+  const findVisible = (id: string, scope: { tenantId?: string }) => findVisibleVnf(db, id, scope);
 
   return [
     route({
