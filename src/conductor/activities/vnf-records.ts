@@ -59,14 +59,23 @@ export function vnfRecordActivities(db: Db) {
       });
     },
 
-    /** Soft-deletes the VNF once its resources are gone. */
+    /**
+     * Soft-deletes the VNF once its resources are gone, and (as Tacker did)
+     * the inline VNFD it was created from when no other VNF uses it.
+     */
     async markVnfDeleted(args: { vnfId: string; event: VnfEvent }): Promise<void> {
       await db.$transaction(async (tx) => {
         const vnf = await tx.vnf.update({
           where: { id: args.vnfId },
           data: { deletedAt: new Date(), monitorActionId: null },
+          include: { vnfd: true },
         });
         await writeVnfEvent(tx, vnf, args.event);
+        if (vnf.vnfd.templateSource === 'inline' && !vnf.vnfd.deletedAt) {
+          const others = await tx.vnf.count({ where: { vnfdId: vnf.vnfdId, deletedAt: null } });
+          if (others === 0)
+            await tx.vnfd.update({ where: { id: vnf.vnfdId }, data: { deletedAt: new Date() } });
+        }
       });
     },
 
@@ -91,9 +100,21 @@ export function vnfRecordActivities(db: Db) {
       if (vnf) await writeVnfEvent(db, vnf, args.event);
     },
 
-    /** Stores the monitor's action id when the monitor is created. */
+    /** Stores the monitor's action id when the monitor is created; its first set is a new generation. */
     async setMonitorActionId(args: { vnfId: string; actionId: string }): Promise<void> {
-      await db.vnf.update({ where: { id: args.vnfId }, data: { monitorActionId: args.actionId } });
+      await db.vnf.update({
+        where: { id: args.vnfId },
+        data: { monitorActionId: args.actionId, monitorGeneration: { increment: 1 } },
+      });
+    },
+
+    /** The monitored set changed (instances added): a new generation for the monitor. */
+    async bumpMonitorGeneration(vnfId: string): Promise<{ generation: number }> {
+      const vnf = await db.vnf.update({
+        where: { id: vnfId },
+        data: { monitorGeneration: { increment: 1 } },
+      });
+      return { generation: vnf.monitorGeneration };
     },
 
     async getVnfStatus(

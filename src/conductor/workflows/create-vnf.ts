@@ -44,16 +44,16 @@ export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<Life
 
   const actionId = uuid4();
   await db.setMonitorActionId({ vnfId, actionId });
+  const monitored = await db.startMonitor({ vnfId, actionId });
+  // ACTIVE is the last step: a client that sees it can act on the VNF at once.
   await db.setVnfStatus({
     vnfId,
     status: 'ACTIVE',
-    bumpGeneration: true,
     event: {
       type: 'CREATE',
       state: 'ACTIVE',
       message: `VNF created with ${plan.length} instance(s)`,
     },
   });
-  const monitored = await db.startMonitor({ vnfId, actionId });
   return { vnfId, status: 'ACTIVE', detail: monitored ? 'created; monitor started' : 'created' };
 }

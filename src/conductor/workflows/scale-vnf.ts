@@ -27,21 +27,25 @@ export async function scaleVnfWorkflow(input: ScaleVnfInput): Promise<LifecycleR
     }
   } catch (err) {
     const reason = failureMessage(err);
+    await db.bumpMonitorGeneration(vnfId);
+    await updateMonitor(vnfId);
     await db.setVnfStatus({
       vnfId,
       status: 'ERROR',
       errorReason: `scale ${input.type} failed: ${reason}`,
-      bumpGeneration: true,
       event: { type: 'SCALE', state: 'ERROR', message: `scale ${input.type} failed: ${reason}` },
     });
-    await updateMonitor(vnfId);
     return { vnfId, status: 'ERROR', detail: reason };
   }
   const count = input.type === 'out' ? plan.add.length : plan.remove.length;
+  if (input.type === 'out') {
+    await db.bumpMonitorGeneration(vnfId);
+    await updateMonitor(vnfId);
+  }
+  // ACTIVE is the last step: a client that sees it can act on the VNF at once.
   await db.setVnfStatus({
     vnfId,
     status: 'ACTIVE',
-    bumpGeneration: true,
     event: {
       type: 'SCALE',
       state: 'ACTIVE',
@@ -49,6 +53,5 @@ export async function scaleVnfWorkflow(input: ScaleVnfInput): Promise<LifecycleR
       details: { policy: input.policy, type: input.type },
     },
   });
-  await updateMonitor(vnfId);
   return { vnfId, status: 'ACTIVE', detail: `scaled ${input.type}` };
 }
