@@ -1,5 +1,6 @@
 // A Vnf row in Tacker's VNF shape. mgmt_ip_address and
 // attributes.monitoring_policy are JSON *strings*, as Tacker returned them.
+import { pythonJson } from '../../wire/python-json.js';
 import type { Prisma } from '../../db/client.js';
 import { monitoringPolicyAttribute, scalingPolicyOfVdu } from '../../vnfd/tacker-attributes.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
@@ -17,13 +18,6 @@ export const vnfInclude = {
 } satisfies Prisma.VnfInclude;
 
 export type VnfWithRelations = Prisma.VnfGetPayload<{ include: typeof vnfInclude }>;
-
-/** Python json.dumps layout (", " and ": "), which Tacker clients print and parse. */
-function pythonJson(map: Map<string, string | string[]>): string {
-  const value = (v: string | string[]) =>
-    Array.isArray(v) ? `[${v.map((s) => JSON.stringify(s)).join(', ')}]` : JSON.stringify(v);
-  return `{${[...map].map(([k, v]) => `${JSON.stringify(k)}: ${value(v)}`).join(', ')}}`;
-}
 
 /** `{"VDU1": "10.0.0.14"}`, or a list for a VDU a scaling policy targets; null without instances. */
 export function mgmtIpAddress(vnf: VnfWithRelations): string | null {
