@@ -3,7 +3,9 @@
 // into one `fping` process per chunk of targets. One spawn then serves
 // hundreds of probes, which is what makes 10,000 targets per worker
 // affordable (spawning `ping` per probe costs milliseconds of CPU each).
-import { spawn, type ChildProcess } from 'node:child_process';
+// fping is started by a small helper process (./spawner.ts): forking the
+// worker itself costs CPU in proportion to its resident memory.
+import { Spawner, type SpawnedProcess } from './spawner.js';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
 import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
 import { watchdog } from './watchdog.js';
@@ -87,7 +89,7 @@ interface Batch {
   targets: Map<string, Waiter[]>;
   limit: number;
   timer?: NodeJS.Timeout;
-  child?: ChildProcess;
+  child?: SpawnedProcess;
   started: boolean;
   /** Waiters not yet settled; when every one has aborted, fping is stopped. */
   live: number;
@@ -133,6 +135,7 @@ export class FpingEngine implements ProbeDriver {
   private readonly open = new Map<string, Batch>();
   private readonly inFlight = new Set<Batch>();
   private closed = false;
+  private readonly spawner = new Spawner();
   readonly stats: FpingEngineStats = { probes: 0, processes: 0, running: 0 };
 
   constructor(opts: FpingEngineOptions = {}) {
@@ -196,6 +199,7 @@ export class FpingEngine implements ProbeDriver {
       this.settleAll(b, () => failed('ping engine is shut down'));
     }
     for (const b of this.inFlight) b.child?.kill('SIGKILL');
+    this.spawner.close();
   }
 
   private flush(key: string, b: Batch): void {
@@ -229,11 +233,11 @@ export class FpingEngine implements ProbeDriver {
     let spawnError: Error | undefined;
     let done = false;
 
-    let child: ChildProcess;
+    let child: SpawnedProcess;
     try {
-      child = spawn(this.fpingPath, this.args(b), {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+      child = this.spawner.spawn(this.fpingPath, this.args(b), {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        LANG: 'C',
       });
     } catch (err) {
       this.settleAll(b, () => failed(`fping could not start: ${(err as Error).message}`));
