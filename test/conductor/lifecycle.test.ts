@@ -47,6 +47,21 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
   const scale = (vnfId: string, type: 'out' | 'in') =>
     requestOperation(stack, SCALE_VNF_WORKFLOW, { vnfId, policy: 'SP1', type });
 
+  /** A VNF row as the API writes it, before any create workflow has run. */
+  async function pendingVnf(name: string) {
+    const parsed = parseVnfd(sampleTemplate('vnfd-ping-scaling', { period: 1 }));
+    if (!parsed.ok) throw new Error('bad sample');
+    const vnfd = await stack.db.vnfd.create({
+      data: {
+        tenantId: env.tenantId,
+        name: `${name}-vnfd`,
+        template: parsed.yaml,
+        parsed: parsed.parsed as object,
+      },
+    });
+    return stack.db.vnf.create({ data: { tenantId: env.tenantId, name, vnfdId: vnfd.id, vimId: env.vimId } });
+  }
+
   /** Live instances with their namespaces, checked against the host and the IP allocations. */
   async function checkedInstances(vnfId: string, vim: VimEnv) {
     const live = await liveInstances(stack.db, vnfId);
@@ -222,20 +237,7 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
   });
 
   it('delete and scale of a PENDING_CREATE VNF are refused (conflict); create then proceeds', async () => {
-    // The row as the API writes it, before the create workflow has run.
-    const parsed = parseVnfd(sampleTemplate('vnfd-ping-scaling', { period: 1 }));
-    if (!parsed.ok) throw new Error('bad sample');
-    const vnfd = await stack.db.vnfd.create({
-      data: {
-        tenantId: env.tenantId,
-        name: 'pending-vnfd',
-        template: parsed.yaml,
-        parsed: parsed.parsed as object,
-      },
-    });
-    const vnf = await stack.db.vnf.create({
-      data: { tenantId: env.tenantId, name: 'pending', vnfdId: vnfd.id, vimId: env.vimId },
-    });
+    const vnf = await pendingVnf('pending');
     const vnfId = vnf.id;
     expect(vnf.status).toBe('PENDING_CREATE');
 
@@ -270,6 +272,31 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
     const del2 = await requestOperation(stack, DELETE_VNF_WORKFLOW, { vnfId, force: false });
     expect(del2.answer).toEqual({ accepted: true, status: 'PENDING_DELETE' });
     expect((await del2.result()).status).toBe('DELETED');
+    expect(await env.namespaces()).toEqual([]);
+  });
+
+  it('an admin force delete replaces a stuck create and deletes the VNF from PENDING_CREATE', async () => {
+    const vnfId = (await pendingVnf('stuck')).id;
+    // A create no worker runs (a conductor outage): the VNF stays PENDING_CREATE.
+    const stuck = await stack.client.workflow.start(CREATE_VNF_WORKFLOW, {
+      workflowId: lifecycleWorkflowId(vnfId),
+      taskQueue: `nobody-${randomUUID()}`,
+      args: [{ vnfId }],
+    });
+    const plain = await requestOperation(stack, DELETE_VNF_WORKFLOW, { vnfId, force: false });
+    expect(plain.answer).toEqual({ accepted: false, reason: 'in_use' });
+    const forced = await requestOperation(stack, DELETE_VNF_WORKFLOW, {
+      vnfId,
+      force: true,
+      requestedBy: 'admin',
+    });
+    expect(forced.answer).toEqual({ accepted: true, status: 'PENDING_DELETE' });
+    expect((await forced.result()).status).toBe('DELETED');
+    const old = stack.client.workflow.getHandle(lifecycleWorkflowId(vnfId), stuck.firstExecutionRunId);
+    expect((await old.describe()).status.name).toBe('TERMINATED');
+    expect((await stack.db.vnf.findUniqueOrThrow({ where: { id: vnfId } })).deletedAt).not.toBeNull();
+    const kinds = (await vnfEvents(stack.db, vnfId)).map((e) => `${e.eventType}:${e.resourceState}`);
+    expect(kinds.slice(-2)).toEqual(['DELETE:PENDING_DELETE', 'DELETE:DELETED']);
     expect(await env.namespaces()).toEqual([]);
   });
 });

@@ -57,7 +57,8 @@ export async function requestOperation(
     workflowId: lifecycleWorkflowId(input.vnfId),
     taskQueue: stack.temporal.conductorTaskQueue,
     args: [input],
-    workflowIdConflictPolicy: 'FAIL',
+    // A forced delete replaces whatever operation runs on the VNF (as the API does).
+    workflowIdConflictPolicy: input.force === true ? 'TERMINATE_EXISTING' : 'FAIL',
   });
   try {
     const answer = (await stack.client.workflow.executeUpdateWithStart(ACCEPTED_UPDATE, {
