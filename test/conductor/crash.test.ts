@@ -23,7 +23,8 @@ import {
   type VimEnv,
   type WorkerProcess,
 } from '../helpers/lifecycle.js';
-import { icmpInEchos, netnsUnavailable, pingOnce } from '../helpers/netns.js';
+import { icmpInEchos, netnsUnavailable } from '../helpers/netns.js';
+import { pingSoon } from '../vim/helpers.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
 const skip = await netnsUnavailable();
@@ -105,7 +106,7 @@ describe.skipIf(skip)('conductor crash safety (kill -9 mid-operation)', () => {
     // The rows the first conductor made were resumed, not duplicated.
     expect(await stack.db.vduInstance.count({ where: { vnfId } })).toBe(5);
     for (const r of atKill) expect(live.map((i) => i.id)).toContain(r.id);
-    for (const i of live) expect(await pingOnce(i.mgmtIp!), i.mgmtIp!).toBe(true);
+    for (const i of live) expect(await pingSoon(i.mgmtIp!), i.mgmtIp!).toBe(true);
     const kinds = (await vnfEvents(stack.db, vnfId)).map((e) => `${e.eventType}:${e.resourceState}`);
     expect(kinds).toEqual(['CREATE:ACTIVE']);
     await eventually(

@@ -23,7 +23,8 @@ import {
   template,
   type VimEnv,
 } from '../helpers/lifecycle.js';
-import { netnsUnavailable, pingOnce } from '../helpers/netns.js';
+import { netnsUnavailable } from '../helpers/netns.js';
+import { pingSoon } from '../vim/helpers.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
 
@@ -90,7 +91,7 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
       const live = await checkedInstances(vnfId, env);
       expect(live.map((i) => [i.vduName, i.index])).toEqual([['VDU1', 0]]);
       first = live[0]!;
-      expect(await pingOnce(first.mgmtIp!)).toBe(true);
+      expect(await pingSoon(first.mgmtIp!)).toBe(true);
       const vnf = await stack.db.vnf.findUniqueOrThrow({ where: { id: vnfId } });
       expect(vnf.monitorActionId).toBeTruthy();
       const kinds = (await vnfEvents(stack.db, vnfId)).map((e) => `${e.eventType}:${e.resourceState}`);
@@ -110,7 +111,7 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
         expect(live.map((i) => i.index)).toEqual([...Array(n).keys()]);
         expect(live[0]!.id).toBe(first.id);
         expect(live[0]!.mgmtIp).toBe(first.mgmtIp);
-        for (const i of live) expect(await pingOnce(i.mgmtIp!), i.mgmtIp!).toBe(true);
+        for (const i of live) expect(await pingSoon(i.mgmtIp!), i.mgmtIp!).toBe(true);
       }
       expect(await vnfStatus(stack.db, vnfId)).toBe('ACTIVE');
       // The monitor is told the new set.

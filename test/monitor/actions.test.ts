@@ -131,7 +131,7 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
   });
 
   it('a permanently broken VDU: respawns with growing gaps, then the limit → ERROR, monitor stops', async () => {
-    const backoff = 3;
+    const backoff = 4;
     const tpl = template('vnfd-ping-respawn', {
       image: 'broken-image',
       params: {
@@ -158,11 +158,13 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(backoff * 1000);
     expect(gaps[1]).toBeGreaterThanOrEqual(2 * backoff * 1000);
     expect(gaps[1]).toBeGreaterThan(gaps[0]!);
-    const backoffs = events.filter((e) => (e.eventDetails as Details).guard === 'backoff');
-    expect(backoffs.map((e) => (e.eventDetails as Details).message)).toEqual([
-      expect.stringContaining(`back-off ${backoff} s after recreation 1`),
-      expect.stringContaining(`back-off ${2 * backoff} s after recreation 2`),
-    ]);
+    // A back-off event when the failure came before the gap was over (always
+    // for the second gap; the first may pass while the failure is detected).
+    const backoffs = events
+      .filter((e) => (e.eventDetails as Details).guard === 'backoff')
+      .map((e) => (e.eventDetails as Details).message);
+    expect(backoffs.at(-1)).toContain(`back-off ${2 * backoff} s after recreation 2`);
+    expect(backoffs.length).toBeLessThanOrEqual(2);
 
     // The limit: one event that names it, ERROR with the reason.
     const limit = events.filter((e) => (e.eventDetails as Details).guard === 'respawn_limit');

@@ -15,7 +15,8 @@ import {
   requestOperation,
   type VimEnv,
 } from '../helpers/lifecycle.js';
-import { icmpInEchos, netnsUnavailable, pingOnce } from '../helpers/netns.js';
+import { icmpInEchos, netnsUnavailable } from '../helpers/netns.js';
+import { pingSoon } from '../vim/helpers.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
 const skip = await netnsUnavailable();
@@ -77,9 +78,9 @@ describe.skipIf(skip)('monitor: scale out/in on netns VDUs', () => {
       // Someone else now answers on the removed address: does anything probe it?
       const listener = await listenOn(env, gone.mgmtIp!);
       cleanups.push(listener.remove);
-      expect(await pingOnce(gone.mgmtIp!)).toBe(true); // the listener works: one echo, ours
+      expect(await pingSoon(gone.mgmtIp!)).toBe(true); // the listener works (our echoes only)
       const mine = await echos(listener.ns);
-      expect(mine).toBe(1);
+      expect(mine).toBeGreaterThanOrEqual(1);
       const keep = before.slice(0, n);
       const start = await Promise.all(keep.map((i) => echos(i.vimResourceId!)));
       await delay(3500); // 3.5 periods
