@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/client.js';
 import { VimRejectedError, type VimDriver } from '../../vim/driver.js';
 import type { VimLog } from '../../vim/netns.js';
+import { PoolExhaustedError } from '../../vim/ip-allocator.js';
 import { vimDriverFor } from '../../vim/registry.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import { defaultInstances } from '../../vnfd/scaling.js';
@@ -25,7 +26,8 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
     vimDriverFor(vim, { db, log: vimLog });
 
   const rejected = (err: unknown): never => {
-    if (err instanceof VimRejectedError) {
+    // A refusal or an exhausted pool will not change by retrying: fail the step at once.
+    if (err instanceof VimRejectedError || err instanceof PoolExhaustedError) {
       throw ApplicationFailure.nonRetryable(err.message, 'VimRejected');
     }
     throw err;
