@@ -44,11 +44,17 @@ runMain('conductor', async () => {
     connection,
     vimLog: (level, msg, fields) => log[level](fields ?? {}, msg),
   });
+  let maintaining = false;
   const maintain = async () => {
+    // A pass over thousands of VNFs can outlast the interval: never run two at once.
+    if (maintaining) return;
+    maintaining = true;
     try {
       await reconcilePendingCreates(deps);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');
+    } finally {
+      maintaining = false;
     }
   };
   const timer = setInterval(() => void maintain(), MAINTENANCE_EVERY_MS);

@@ -5,7 +5,7 @@
 // - VNFs left in PENDING_CREATE without a create workflow (the API crashed
 //   between writing the row and starting the workflow);
 // - monitored VNFs whose monitor workflow is gone (e.g. Temporal lost its data).
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TemporalConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -62,13 +62,19 @@ export async function reconcilePendingCreates(
   });
   const started: string[] = [];
   for (const { id } of stuck) {
-    const handle = await client.workflow.start(CREATE_VNF_WORKFLOW, {
-      workflowId: lifecycleWorkflowId(id),
-      taskQueue: temporal.conductorTaskQueue,
-      args: [{ vnfId: id }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    if (handle.firstExecutionRunId) started.push(id);
+    try {
+      const handle = await client.workflow.start(CREATE_VNF_WORKFLOW, {
+        workflowId: lifecycleWorkflowId(id),
+        taskQueue: temporal.conductorTaskQueue,
+        args: [{ vnfId: id }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A create that completed since the query (a backlogged queue) is no reason for another run; a failed one is.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+      if (handle.firstExecutionRunId) started.push(id);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
   if (started.length) log.info({ vnfs: started }, 'reconciled VNFs stuck in PENDING_CREATE');
   return started;
