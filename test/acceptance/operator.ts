@@ -4,12 +4,12 @@
 // own ICMP counters, faults injected from the host). Waits poll observable
 // conditions; a timeout says what was expected, what was last seen and the
 // VNF's events, so a failure reads as an operator's diagnosis.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cidrsOverlap } from '../../src/net/cidr.js';
 import { namespacePrefix } from '../../src/vim/netns-names.js';
 import { startResponder } from '../../src/vim/responder.js';
@@ -138,6 +138,49 @@ export async function registerNetnsVim(stack: Stack): Promise<NetnsVim> {
 }
 
 const registered: NetnsVim[] = [];
+
+// A test process that exits without its afterAll (a crash, a hard timeout)
+// still removes its namespaces, listeners, bridges and routes. Processes in a
+// namespace (responders) would keep it alive after `ip netns del`: they go first.
+process.once('exit', () => {
+  const sh = (...args: string[]) => {
+    try {
+      return execFileSync(args[0]!, args.slice(1), {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 5000,
+      }).toString();
+    } catch {
+      return '';
+    }
+  };
+  const names = (() => {
+    try {
+      return readdirSync('/run/netns');
+    } catch {
+      return [] as string[];
+    }
+  })();
+  for (const vim of registered) {
+    const prefix = namespacePrefix(vim.id);
+    for (const ns of names.filter((n) => n.startsWith(prefix))) {
+      for (const pid of sh('ip', 'netns', 'pids', ns)
+        .split('\n')
+        .map(Number)
+        .filter((n) => n > 0)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      sh('ip', 'netns', 'del', ns);
+      rmSync(`/run/vnfm/netns/${ns}.json`, { force: true });
+    }
+    sh('ip', 'link', 'del', 'dev', vim.bridge);
+    sh('ip', 'route', 'del', 'blackhole', vim.pool);
+  }
+  for (const ns of listeners) sh('ip', 'netns', 'del', ns);
+});
 
 /**
  * Removes everything a netns VIM made on this host, from the host's side (the

@@ -48,6 +48,8 @@ const FAST = { monitoring_delay: 1, period: 1 };
 
 describe.skipIf(skip)(
   `acceptance: two APIs, two conductors, PostgreSQL of its own${skip ? ` (skipped: ${skip})` : ''}`,
+  // Generous: a loaded 2-core CI machine; each wait inside has its own, shorter deadline.
+  { timeout: 240_000 },
   () => {
     let stack: Stack;
     let vim: NetnsVim;
@@ -59,7 +61,7 @@ describe.skipIf(skip)(
         services: ['conductor', 'conductor2', 'monitor', 'api', 'api2'],
       });
       vim = await registerNetnsVim(stack);
-    });
+    }, 300_000);
     afterEach((ctx) => {
       if (ctx.task.result?.state === 'fail' && stack) stack.failed = true;
     });

@@ -50,6 +50,8 @@ const FAST = { monitoring_delay: 1, period: 1 };
 
 describe.skipIf(skip)(
   `acceptance: the seed's scenarios over HTTP${skip ? ` (skipped: ${skip})` : ''}`,
+  // Generous: a loaded 2-core CI machine; each wait inside has its own, shorter deadline.
+  { timeout: 240_000 },
   () => {
     let stack: Stack;
     let vim: NetnsVim;
@@ -57,7 +59,7 @@ describe.skipIf(skip)(
     beforeAll(async () => {
       stack = await Stack.start({ name: 'scenarios' });
       vim = await registerNetnsVim(stack);
-    });
+    }, 300_000);
     afterEach((ctx) => {
       if (ctx.task.result?.state === 'fail' && stack) stack.failed = true;
     });
@@ -414,15 +416,22 @@ describe.skipIf(skip)(
       const started = at(/respawning VNF/);
       expect(done, list.join('\n')).toHaveLength(3);
       expect(started).toHaveLength(3);
-      // Gap from one respawn's end to the next one's start: ≥ 4 s, then ≥ 8 s (doubling back-off).
+      // Gap from one respawn's end to the next one's start: at least the
+      // back-off, which doubles (4 s, then 8 s). When detecting the failure
+      // takes longer than a back-off (a loaded machine), that gap is the
+      // detection time instead, so only the lower bounds are guaranteed.
       const gaps = [started[1]! - done[0]!, started[2]! - done[1]!];
-      expect(gaps[0], `gaps ${gaps.join(', ')} ms\n${list.join('\n')}`).toBeGreaterThanOrEqual(
-        BACKOFF * 1000 - 250,
-      );
-      expect(gaps[1], `gaps ${gaps.join(', ')} ms\n${list.join('\n')}`).toBeGreaterThanOrEqual(
-        2 * BACKOFF * 1000 - 250,
-      );
-      expect(gaps[1]).toBeGreaterThan(gaps[0]!);
+      const why = `gaps ${gaps.join(', ')} ms\n${list.join('\n')}`;
+      expect(gaps[0], why).toBeGreaterThanOrEqual(BACKOFF * 1000 - 250);
+      expect(gaps[1], why).toBeGreaterThanOrEqual(2 * BACKOFF * 1000 - 250);
+      // Each back-off the conductor announced is the doubled one for its recreation.
+      const announced = list.flatMap((e) => {
+        const m = /back-off (\d+) s after recreation (\d+)/.exec(e);
+        return m ? [[Number(m[1]), Number(m[2])] as const] : [];
+      });
+      if (!announced.length)
+        console.warn(`[scenarios] crash loop: detection outlasted every back-off (${why.split('\n')[0]})`);
+      for (const [secs, k] of announced) expect(secs, why).toBe(BACKOFF * 2 ** (k - 1));
       const last = list.at(-1)!;
       expect(last, list.join('\n')).toMatch(
         /^MONITOR:ERROR respawn stopped: respawn limit reached.*respawn_limit 3/,

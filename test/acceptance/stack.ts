@@ -507,7 +507,7 @@ export class Stack {
     }
     for (const l of this.logs) l.end();
     live.delete(this);
-    if (this.failed || process.env.VNFM_ACCEPTANCE_KEEP) {
+    if (this.failed || process.env.ACCEPTANCE_KEEP_LOGS) {
       console.warn(`acceptance ${this.opts.name}: logs kept in ${this.dir}`);
       await rm(join(this.dir, 'pg', 'data'), { recursive: true, force: true }).catch(() => undefined);
     } else {
