@@ -216,8 +216,9 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     }
   };
 
-  const startLoop = () => {
-    const probeable = targetsOf().filter(allowed);
+  /** Starts a probe loop over every probeable target but `except` (one being acted on). */
+  const startLoop = (except?: string) => {
+    const probeable = targetsOf().filter((t) => allowed(t) && t.instanceId !== except);
     const running: RunningLoop = {
       loopId: `${vnfId}/${uuid4()}`,
       startedAt: new Date().toISOString(),
@@ -272,10 +273,11 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
   };
 
   const takeCounters = (running: RunningLoop) => {
-    if (running.result) counters = running.result.counters;
+    // Merged: a loop started during an action does not know the acted-on target.
+    if (running.result) counters = { ...counters, ...running.result.counters };
     else if (running.error) {
       const details = heartbeatOf(running.error);
-      if (details?.loopId === running.loopId) counters = details.counters;
+      if (details?.loopId === running.loopId) counters = { ...counters, ...details.counters };
     }
   };
 
@@ -308,6 +310,10 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     counters[instanceId] = { ...c, episode };
     setState('ACTING');
     actingOn.add(instanceId);
+    // Actions that touch only this target (a heal waiting out its back-off, a
+    // log event) must not leave the VNF's other targets unwatched meanwhile.
+    const action = target.policy.actions.failure;
+    if (!loop && (action === 'vdu_autoheal' || action === 'log')) startLoop(instanceId);
     const req: PolicyActionInput = {
       vnfId,
       actionId,
@@ -371,10 +377,11 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
       stoppedReason = `${outcome.result}: ${outcome.detail}`;
       return 'stop';
     }
+    // A loop kept running during the action gets the whole set back.
+    if (loop && !loop.done) pendingUpdate = true;
     if (outcome.generation > generation) {
       generation = outcome.generation;
       vdus = outcome.vdus;
-      pendingUpdate = false;
       pruneCounters();
       // A new set ends the episode; a target that stays is judged afresh.
       const stayed = counters[instanceId];
