@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createConductorActivities, type ConductorDeps } from './activities/index.js';
+import { cachedWorkflowBundle } from '../temporal/workflow-bundle.js';
 
 export const CONDUCTOR_WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -18,9 +19,7 @@ export async function createConductorWorker(opts: ConductorWorkerOptions): Promi
     namespace: opts.temporal.namespace,
     taskQueue: opts.temporal.conductorTaskQueue,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: CONDUCTOR_WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle(CONDUCTOR_WORKFLOWS_PATH)),
     activities: createConductorActivities(opts),
     maxConcurrentActivityTaskExecutions: 200,
     // On SIGTERM, let in-flight VIM and database steps finish rather than be retried elsewhere.

@@ -10,6 +10,7 @@ import type { TemporalConfig } from '../config.js';
 import { controlQueueOf, LoopRegistry } from '../activities/monitor-activities.js';
 import type { LoopObserver, Prober } from '../activities/probe-loop.js';
 import { guardedProbe, probeDriverFor } from '../probes/index.js';
+import { cachedWorkflowBundle } from '../temporal/workflow-bundle.js';
 
 export const MONITOR_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -50,9 +51,7 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
   const workflows = await Worker.create({
     ...base,
     taskQueue: opts.temporal.monitorTaskQueue,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath: MONITOR_WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle(MONITOR_WORKFLOWS_PATH)),
     activities: { pickProbeWorker: activities.pickProbeWorker },
     maxCachedWorkflows: 2000,
   });

@@ -1,15 +1,8 @@
 // Real workers in the test process, on task queues unique to the test file,
 // against the run's Temporal dev server and database. Workflow bundles are
-// built once per test file, or taken from a disk cache keyed by the sources
-// (webpack costs ~6 s per bundle, in every test file).
-import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// built once per test file, or taken from the disk cache (src/temporal/workflow-bundle.ts).
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { TemporalConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { CONDUCTOR_WORKFLOWS_PATH, createConductorWorker } from '../../src/conductor/worker.js';
@@ -18,76 +11,14 @@ import {
   MONITOR_WORKFLOWS_PATH,
   type MonitorWorker,
 } from '../../src/worker/monitor-worker.js';
+import { cachedWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { testDb, testTemporalConfig } from './env.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUNDLE_CACHE = join(tmpdir(), 'vnfm-test-bundles');
-
-/**
- * Changes with the workflow code: every file the entry reaches through
- * relative imports (type-only ones too: harmless), and any dependency
- * (package-lock.json).
- */
-async function bundleKey(entry: string): Promise<string> {
-  const h = createHash('sha256').update(entry);
-  h.update(await readFile(join(ROOT, 'package-lock.json')));
-  const seen = new Set<string>();
-  const todo = [entry];
-  while (todo.length) {
-    const file = todo.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = await readFile(file, 'utf8');
-    h.update(file).update(text);
-    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
-      const spec = resolve(dirname(file), m[1]!);
-      const candidates = [spec, spec.replace(/\.js$/, '.ts'), `${spec}.ts`, join(spec, 'index.ts')];
-      const found = candidates.find((c) => existsSync(c) && !statSync(c).isDirectory());
-      // Unresolvable: a specifier in a comment or string (generated code has some).
-      if (found) todo.push(found);
-    }
-  }
-  return h.digest('hex').slice(0, 32);
-}
-
-async function buildBundle(path: string): Promise<WorkflowBundle> {
-  const build = () =>
-    bundleWorkflowCode({
-      workflowsPath: path,
-      logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-    });
-  const file = await bundleKey(path).then(
-    (key) => join(BUNDLE_CACHE, `${key}.js`),
-    () => undefined,
-  );
-  if (!file) return build();
-  try {
-    return { code: await readFile(file, 'utf8') };
-  } catch {
-    // Not cached yet: build it.
-  }
-  const bundle = await build();
-  try {
-    await mkdir(BUNDLE_CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, bundle.code);
-    await rename(tmp, file); // atomic: files running in parallel never read half a bundle
-    // Bundles of older sources go after a day.
-    for (const old of await readdir(BUNDLE_CACHE)) {
-      const p = join(BUNDLE_CACHE, old);
-      if (Date.now() - (await stat(p)).mtimeMs > 86_400_000) await rm(p, { force: true });
-    }
-  } catch {
-    // A cache that cannot be written only costs time.
-  }
-  return bundle;
-}
 
 const bundles = new Map<string, Promise<WorkflowBundle>>();
 export function workflowBundle(path: string): Promise<WorkflowBundle> {
   let b = bundles.get(path);
   if (!b) {
-    b = buildBundle(path);
+    b = cachedWorkflowBundle(path);
     bundles.set(path, b);
   }
   return b;
