@@ -13,6 +13,7 @@
 //   sees the failure, the policy action waits, and completes once after
 //   PostgreSQL is back.
 import { connect } from 'node:net';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../helpers/api.js';
 import { httpClient } from '../helpers/api.js';
@@ -83,6 +84,27 @@ describe.skipIf(skip)(
       return waitStatus(stack, id, 'ACTIVE');
     }
 
+    /** Every lifecycle workflow run of the VNF: type, input, result status and close time. */
+    async function lifecycleRuns(id: string) {
+      const out: { type: string; input: Json; result: string; closedAt: number }[] = [];
+      for await (const w of stack.client.workflow.list({ query: `WorkflowId = 'vnf-lifecycle-${id}'` })) {
+        const handle = stack.client.workflow.getHandle(w.workflowId, w.runId, { followRuns: false });
+        const history = await handle.fetchHistory();
+        const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        const result =
+          w.status.name === 'COMPLETED'
+            ? ((await handle.result()) as { status: string }).status
+            : w.status.name;
+        out.push({
+          type: w.type,
+          input: payload ? defaultPayloadConverter.fromPayload(payload) : undefined,
+          result,
+          closedAt: w.closeTime?.getTime() ?? Infinity,
+        });
+      }
+      return out;
+    }
+
     it('concurrent scale, update and delete of one VNF through two APIs are serialised: each accepted once, each refused 409', async () => {
       // Both conductors poll the queue.
       const pollers = await stack.client.workflowService.describeTaskQueue({
@@ -104,7 +126,6 @@ describe.skipIf(skip)(
         api: string;
         op: string;
         status: number;
-        at: number;
         config?: Json;
         text: string;
       }
@@ -119,7 +140,6 @@ describe.skipIf(skip)(
           api,
           op,
           status: r.status,
-          at: Date.now(),
           config: op === 'update' ? config : undefined,
           text: r.text.slice(0, 200),
         });
@@ -178,10 +198,26 @@ describe.skipIf(skip)(
       expect((await resources(stack, id)).length).toBe(1 + outs - ins);
       expect(count(list, /^SCALE:ACTIVE scaled out/), summary).toBe(outs);
       expect(count(list, /^SCALE:ACTIVE scaled in/), summary).toBe(ins);
-      // No lost update: each accepted update ran once, and the last one accepted is what the VNF holds.
+      // Exactly once, as Temporal recorded it: every lifecycle run of the VNF
+      // with its input and result (the Web UI's list of vnf-lifecycle-<id> runs).
+      const runs = await lifecycleRuns(id);
+      const done = runs.filter((r) => r.result === 'ACTIVE');
+      const ranUpdates = done.filter((r) => r.type === 'updateVnfWorkflow');
+      const nonce = (c: Json) => String(c?.nonce);
+      expect(
+        ranUpdates.map((r) => nonce(r.input.attributes.config)).sort(),
+        `${summary}\nruns: ${JSON.stringify(runs)}`,
+      ).toEqual(updates.map((u) => nonce(u.config)).sort());
+      for (const t of ['out', 'in'] as const) {
+        expect(
+          done.filter((r) => r.type === 'scaleVnfWorkflow' && r.input.type === t).length,
+          `${summary}\nruns: ${JSON.stringify(runs)}`,
+        ).toBe(t === 'out' ? outs : ins);
+      }
+      // No lost update: each accepted update completed once, and the VNF holds the one that ran last.
       expect(count(list, /^UPDATE:ACTIVE VNF updated/), summary).toBe(updates.length);
-      const last = updates.sort((a, b) => a.at - b.at).at(-1);
-      if (last) expect(vnf.attributes.config, summary).toEqual(last.config);
+      const lastRun = ranUpdates.sort((a, b) => a.closedAt - b.closedAt).at(-1);
+      if (lastRun) expect(vnf.attributes.config, summary).toEqual(lastRun.input.attributes.config);
       // Serialised: every operation finished before the next began.
       const ops = list.filter((e) => /^(SCALE|UPDATE):/.test(e));
       for (let i = 0; i < ops.length; i += 2) {
@@ -306,6 +342,21 @@ describe.skipIf(skip)(
         expect(ready.status).toBe(503);
         expect(ready.body.checks.temporal).toBe('ok');
         expect(ready.body.checks.database).not.toBe('ok');
+        // …requests that need the database are refused as unavailable (503, retry later), on both APIs…
+        for (const api of ['api', 'api2']) {
+          const answers = await Promise.all([
+            stack.http(api).get(`/v1.0/vnfs/${id}`),
+            stack.http(api).get('/v1.0/events?limit=5'),
+            stack.http(api).post('/v1.0/vnfs', { vnf: { name: 'while-db-down', vnfd_id: vnfdId } }),
+            stack.http(api).post(`/v1.0/vnfs/${id}/actions`, { scale: { policy: 'SP1', type: 'out' } }),
+          ]);
+          for (const a of answers) {
+            expect(`${a.status} ${a.body?.TackerError?.type}`, `${api}: ${a.text.slice(0, 200)}`).toBe(
+              '503 ServiceUnavailable',
+            );
+            expect(a.headers.get('retry-after'), `${api}: Retry-After`).toBeTruthy();
+          }
+        }
         // …and the monitor, which needs no database, has seen the failure and is acting (Temporal, via the CLI).
         await until(
           'the monitor ACTING on the failure while PostgreSQL is down (vnfm monitor status)',
