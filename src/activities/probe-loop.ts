@@ -107,12 +107,14 @@ export class ProbeLoop {
       // Keep the loop's own fresher counters for targets that stay.
       if (!this.targets.has(id)) this.counters[id] = c;
     }
-    this.setTargets(targets);
+    // Targets that join a running loop (scale-out, respawn) get their first round at once.
+    this.setTargets(targets, true);
     this.beat();
     return true;
   }
 
-  private setTargets(targets: LoopTarget[]): void {
+  /** `joined`: first rounds of new targets run as soon as their monitoring delay allows, not on their slot. */
+  private setTargets(targets: LoopTarget[], joined = false): void {
     const next = new Map(targets.map((t) => [t.instanceId, t]));
     for (const id of this.targets.keys()) {
       if (!next.has(id)) {
@@ -127,7 +129,7 @@ export class ProbeLoop {
       this.epochs.set(id, epoch);
       this.counters[id] ??= fresh();
       this.targets.set(id, t);
-      void this.cycle(t, epoch);
+      void this.cycle(t, epoch, joined);
     }
     for (const id of [...this.targets.keys()]) if (!next.has(id)) this.targets.delete(id);
   }
@@ -136,11 +138,14 @@ export class ProbeLoop {
     return !this.ended && this.epochs.get(id) === epoch;
   }
 
-  private async cycle(t: LoopTarget, epoch: number): Promise<void> {
+  private async cycle(t: LoopTarget, epoch: number, joined = false): Promise<void> {
     const periodMs = t.policy.parameters.period * 1000;
     const phase = phaseMs(t.instanceId, periodMs);
     const delayEnd = Date.parse(t.bootedAt) + t.policy.parameters.monitoring_delay * 1000;
-    let due = nextSlot(Math.max(this.now(), delayEnd), periodMs, phase);
+    const from = Math.max(this.now(), delayEnd);
+    // A loop's initial targets start on their slots, spread over the period (a restarted
+    // worker must not probe its whole fleet at once); later rounds are always on the grid.
+    let due = joined ? from : nextSlot(from, periodMs, phase);
     while (this.current(t.instanceId, epoch)) {
       const wait = due - this.now();
       if (wait > 0) await this.sleep(wait);
