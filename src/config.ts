@@ -55,6 +55,10 @@ export const ENV_VARS = {
     default: '20000',
     help: 'Probe loops (long-running activities) one monitor worker runs at once.',
   },
+  VNFM_MONITOR_MAX_CACHED_WORKFLOWS: {
+    default: '500',
+    help: 'Monitor workflows a monitor worker keeps cached between events (≈ 0.3 MB each).',
+  },
   VNFM_MONITOR_HEARTBEAT_TIMEOUT: {
     default: '60',
     help: 'Seconds without a heartbeat before a probe loop is restarted on another worker.',
@@ -158,6 +162,7 @@ export function monitorConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     metricsPort: parse(env, 'VNFM_MONITOR_METRICS_PORT', port),
     maxLoops: parse(env, 'VNFM_MONITOR_MAX_LOOPS', z.coerce.number().int().min(1)),
+    maxCachedWorkflows: parse(env, 'VNFM_MONITOR_MAX_CACHED_WORKFLOWS', z.coerce.number().int().min(0)),
     heartbeatTimeoutSeconds: parse(env, 'VNFM_MONITOR_HEARTBEAT_TIMEOUT', seconds),
     pingEngine: parse(env, 'VNFM_PING_ENGINE', z.enum(['batch', 'ping'])),
   };

@@ -18,6 +18,8 @@ export interface MonitorWorkerOptions {
   connection: NativeConnection;
   temporal: TemporalConfig;
   maxLoops: number;
+  /** Monitor workflows kept in the sticky cache (default 500): they sleep between events, and each costs ≈ 0.3 MB. */
+  maxCachedWorkflows?: number;
   heartbeatTimeoutMs: number;
   pingEngine: 'batch' | 'ping';
   observer?: LoopObserver;
@@ -53,7 +55,7 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     taskQueue: opts.temporal.monitorTaskQueue,
     workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle(MONITOR_WORKFLOWS_PATH)),
     activities: { pickProbeWorker: activities.pickProbeWorker },
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
   });
   const loops = await Worker.create({
     ...base,

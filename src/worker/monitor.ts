@@ -28,6 +28,7 @@ runMain('monitor', async () => {
     connection,
     temporal,
     maxLoops: cfg.maxLoops,
+    maxCachedWorkflows: cfg.maxCachedWorkflows,
     heartbeatTimeoutMs: cfg.heartbeatTimeoutSeconds * 1000,
     pingEngine: cfg.pingEngine,
     observer: metrics.observer,
