@@ -1,0 +1,39 @@
+// What the figures were measured on: cores, memory, kernel, Node, and how
+// busy the machine was (other work skews CPU and latency figures).
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  memGiB: number;
+  kernel: string;
+  node: string;
+  /** 1/5/15-minute load averages. */
+  load: number[];
+}
+
+export function machine(): Machine {
+  return {
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    load: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/** Busy fraction of all CPUs over `ms` (from /proc/stat), 0..1. */
+export async function cpuBusy(ms: number): Promise<number> {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  const total = b.total - a.total;
+  return total > 0 ? 1 - (b.idle - a.idle) / total : 0;
+}

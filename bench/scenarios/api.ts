@@ -1,0 +1,159 @@
+// Scenario 4, API under monitoring load: N VNFs exist; the API's p50/p99 at
+// fixed request rates (autocannon) for GET /v1.0/vnfs (a page of 100),
+// GET /v1.0/vnfs/{id} and POST /v1.0/vnfds, first with the monitor worker
+// stopped (the N monitors wait, nothing probes: the idle figure on the same
+// data) and then with all N monitors probing.
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import type { Context } from '../context.js';
+import { fmt, type Row } from '../results.js';
+import { benchVnfd } from '../vnfd.js';
+import { probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
+
+export interface ApiArgs {
+  vnfs: number;
+  period: number;
+  rates: number[];
+  durationS: number;
+  concurrency: number;
+  shared: boolean;
+}
+
+interface Latency {
+  endpoint: string;
+  rate: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+const GET_P99_MS = 50;
+const GET_RATIO = 1.5;
+
+async function load(
+  ctx: Context,
+  endpoint: string,
+  rate: number,
+  durationS: number,
+  request: () => { method: 'GET' | 'POST'; path: string; body?: string },
+): Promise<Latency> {
+  const first = request();
+  const result = await autocannon({
+    url: ctx.stack.apiUrl,
+    connections: 8,
+    overallRate: rate,
+    duration: durationS,
+    headers: { 'X-Auth-Token': ctx.stack.token, 'Content-Type': 'application/json' },
+    requests: [
+      {
+        method: first.method,
+        path: first.path,
+        setupRequest: (req) => {
+          const r = request();
+          return { ...req, method: r.method, path: r.path, ...(r.body ? { body: r.body } : {}) };
+        },
+      },
+    ],
+  });
+  return {
+    endpoint,
+    rate,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function measure(ctx: Context, a: ApiArgs, ids: string[], phase: string): Promise<Latency[]> {
+  const out: Latency[] = [];
+  const template = benchVnfd(probeParams({ period: a.period }));
+  const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
+  for (const rate of a.rates) {
+    ctx.log(`  ${phase}: ${rate} req/s for ${a.durationS} s per endpoint`);
+    out.push(
+      await load(ctx, 'GET /v1.0/vnfs?limit=100', rate, a.durationS, () => ({
+        method: 'GET',
+        path: '/v1.0/vnfs?limit=100',
+      })),
+    );
+    out.push(
+      await load(ctx, 'GET /v1.0/vnfs/{id}', rate, a.durationS, () => ({
+        method: 'GET',
+        path: `/v1.0/vnfs/${pick()}`,
+      })),
+    );
+    out.push(
+      await load(ctx, 'POST /v1.0/vnfds', rate, a.durationS, () => ({
+        method: 'POST',
+        path: '/v1.0/vnfds',
+        body: JSON.stringify({
+          vnfd: { name: `bench-load-${randomUUID()}`, attributes: { vnfd: template } },
+        }),
+      })),
+    );
+  }
+  return out;
+}
+
+export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOutput> {
+  const params = probeParams({ period: a.period });
+  const ips = ctx.takeIps(a.vnfs);
+  const vnfdId = await ctx.vnfd(params);
+  // Idle first: no monitor worker, so the N monitors wait and nothing probes or heartbeats.
+  if (ctx.stack.pid('monitor')) await ctx.stack.stopService('monitor');
+  ctx.log(`creating ${a.vnfs} VNFs with the monitor worker stopped`);
+  const created = await ctx.createVnfs(
+    ips.map((ip) => ({ vnfdId, ips: [ip] })),
+    { concurrency: a.concurrency, prefix: 'api' },
+  );
+  try {
+    await sleep(2000);
+    const idle = await measure(ctx, a, created.ids, 'idle (monitors stopped)');
+    const started = Date.now();
+    await ctx.stack.startService('monitor');
+    const up = await waitMonitors(ctx, { ...created, startedAt: started });
+    await sleep(2 * a.period * 1000);
+    const loaded = await measure(ctx, a, created.ids, `${a.vnfs} monitors probing`);
+
+    const rows: Row[] = [
+      {
+        metric: 'monitor worker start → all N monitors PROBING',
+        value: fmt((up.probingAt - started) / 1000, 1, 's'),
+      },
+    ];
+    for (const l of loaded) {
+      const i = idle.find((x) => x.endpoint === l.endpoint && x.rate === l.rate)!;
+      const isGet = l.endpoint.startsWith('GET');
+      const failed = l.errors + l.non2xx + i.errors + i.non2xx;
+      rows.push({
+        metric: `${l.endpoint} at ${l.rate}/s: p50 / p99, idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
+        value:
+          `${fmt(i.p50, 0)} / ${fmt(i.p99, 0)} ms → ${fmt(l.p50, 0)} / ${fmt(l.p99, 0)} ms` +
+          (isGet ? ` (${(l.p99 / Math.max(1, i.p99)).toFixed(2)}×)` : '') +
+          (failed ? `, ${failed} failed` : ''),
+        ...(isGet
+          ? {
+              target: `p99 ≤ ${GET_P99_MS} ms and ≤ ${GET_RATIO}× idle`,
+              met: !failed && l.p99 <= GET_P99_MS && l.p99 <= GET_RATIO * Math.max(1, i.p99),
+            }
+          : {}),
+      });
+    }
+    return {
+      rows,
+      notes: [],
+      figures: {
+        createRate: created.bulk.rate,
+        idle,
+        loaded,
+        probingAfterWorkerStartS: (up.probingAt - started) / 1000,
+      },
+    };
+  } finally {
+    if (a.shared) await ctx.deleteVnfs(created.ids);
+  }
+}
