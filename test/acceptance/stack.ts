@@ -112,7 +112,7 @@ export class Stack {
   private pgBin = '';
   private pgPort = 0;
   private logs: WriteStream[] = [];
-  private closing = false;
+  private closed = false;
   /** Set when a test failed: the run directory (logs) is kept. */
   failed = false;
 
@@ -462,35 +462,32 @@ export class Stack {
 
   // ---- teardown -------------------------------------------------------------------
 
-  /** SIGKILL every child at once (process exit: no time for anything else). */
+  /**
+   * The test process is exiting without close() (interrupted, crashed): kill
+   * every child now, and leave the slow part — stopping our PostgreSQL
+   * server, dropping our database, removing the run directory — to detached
+   * helpers that outlive us.
+   */
   killAllSync(): void {
+    if (this.closed) return;
     for (const s of this.services.values()) s.child.kill('SIGKILL');
     this.temporal?.process.kill('SIGKILL');
-    if (this.pgDir && !this.closing) {
-      // Best effort: an immediate stop, synchronously enough for an exiting process.
-      spawn(
-        'runuser',
-        [
-          '-u',
-          'postgres',
-          '--',
-          join(this.pgBin, 'pg_ctl'),
-          '-D',
-          join(this.pgDir, 'data'),
-          '-m',
-          'immediate',
-          'stop',
-        ],
-        {
-          stdio: 'ignore',
-          detached: true,
-        },
-      ).unref();
+    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const later: string[] = [];
+    if (this.pgDir) {
+      later.push(
+        `runuser -u postgres -- ${q(join(this.pgBin, 'pg_ctl'))} -D ${q(join(this.pgDir, 'data'))} -m immediate -w stop`,
+      );
+    } else if (this.dbName) {
+      const drop = `const pg = require('pg'); const c = new pg.Client({ connectionString: ${JSON.stringify(this.adminUrl)} });
+        c.connect().then(() => c.query('DROP DATABASE IF EXISTS "${this.dbName}" WITH (FORCE)')).catch(() => {}).finally(() => c.end());`;
+      spawn(process.execPath, ['-e', drop], { cwd: ROOT, stdio: 'ignore', detached: true }).unref();
     }
+    if (!process.env.ACCEPTANCE_KEEP_LOGS) later.push(`rm -rf ${q(this.dir)}`);
+    if (later.length) spawn('sh', ['-c', later.join('; ')], { stdio: 'ignore', detached: true }).unref();
   }
 
   async close(): Promise<void> {
-    this.closing = true;
     await Promise.all([...this.services.keys()].map((n) => this.stop(n).catch(() => undefined)));
     await this.client?.connection.close().catch(() => undefined);
     await this.temporal?.stop().catch(() => undefined);
@@ -507,6 +504,7 @@ export class Stack {
     }
     for (const l of this.logs) l.end();
     live.delete(this);
+    this.closed = true;
     if (this.failed || process.env.ACCEPTANCE_KEEP_LOGS) {
       console.warn(`acceptance ${this.opts.name}: logs kept in ${this.dir}`);
       await rm(join(this.dir, 'pg', 'data'), { recursive: true, force: true }).catch(() => undefined);
