@@ -18,6 +18,7 @@ import {
   linkDown,
   listWorkflows,
   mgmtIps,
+  monitorView,
   onboard,
   probesReach,
   registerNetnsVim,
@@ -305,6 +306,20 @@ describe.skipIf(skip)(
         `answers to GET /v1.0/vnfs during the restart: ${JSON.stringify([...statuses])}`,
       ).toEqual([200]);
       await checkNoLeaks([...fleet, extra]);
+      // The API's own Temporal connection came back: the monitor view and a lifecycle request work.
+      const view = await monitorView(stack, extra);
+      expect(view?.state, 'GET /v1.0/vnfs/{id}/monitor after the restart').toBe('PROBING');
+      const del = await stack.http().delete(`/v1.0/vnfs/${extra}`);
+      expect(del.status, del.text).toBe(204);
+      await until(
+        `VNF ${extra} deleted after the restart`,
+        () => getVnf(stack, extra),
+        (v) => v === undefined,
+        {
+          context: () => eventsText(stack, extra),
+        },
+      );
+      await checkNoLeaks(fleet);
     });
   },
 );
