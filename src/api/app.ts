@@ -109,6 +109,16 @@ export function createApp(opts: CreateAppOptions): ApiApp {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
     const token = header ?? bearer;
     const challenge = { 'WWW-Authenticate': 'Bearer realm="vnfm"' };
+    if (header && bearer && header !== bearer) {
+      // Two different credentials: refuse rather than guess which one the caller meant.
+      throw new ApiError(
+        401,
+        'Unauthorized',
+        'X-Auth-Token and Authorization: Bearer carry different tokens; send one',
+        '',
+        challenge,
+      );
+    }
     if (!token) {
       throw new ApiError(
         401,

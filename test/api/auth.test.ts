@@ -58,6 +58,15 @@ describe('tokens', () => {
     ).toBe(200);
   });
 
+  it('refuses two different tokens in one request', async () => {
+    const other = await api.tenant();
+    const res = await api.http.get('/v1.0/vims', {
+      headers: { 'X-Auth-Token': acme.token, Authorization: `Bearer ${other.token}` },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.TackerError.message).toMatch(/different/);
+  });
+
   it('stops accepting a revoked token within seconds and records use', async () => {
     const t = await api.tenant();
     expect((await t.http.get('/v1.0/vnfds')).status).toBe(200);

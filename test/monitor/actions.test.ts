@@ -156,8 +156,8 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
     // The gap before the n-th respawn is at least respawn_backoff·2^(n-2) s.
     const gaps = [1, 2].map((i) => respawned[i]!.timestamp.getTime() - respawned[i - 1]!.timestamp.getTime());
     expect(gaps[0]).toBeGreaterThanOrEqual(backoff * 1000);
+    // Only lower bounds: when detection takes longer than the back-off, gaps come out alike.
     expect(gaps[1]).toBeGreaterThanOrEqual(2 * backoff * 1000);
-    expect(gaps[1]).toBeGreaterThan(gaps[0]!);
     // A back-off event when the failure came before the gap was over (always
     // for the second gap; the first may pass while the failure is detected).
     const backoffs = events
