@@ -51,6 +51,14 @@ export const ENV_VARS = {
     default: '9892',
     help: 'Prometheus /metrics port of the conductor worker (0: off).',
   },
+  VNFM_CONDUCTOR_RECONCILE_INTERVAL: {
+    default: '60',
+    help: 'Seconds between the conductor passes that restart creates an API crash left without a workflow.',
+  },
+  VNFM_CONDUCTOR_PENDING_CREATE_GRACE: {
+    default: '30',
+    help: 'Seconds a VNF may sit in PENDING_CREATE without a create workflow before the conductor starts one.',
+  },
   VNFM_MONITOR_MAX_LOOPS: {
     default: '20000',
     help: 'Probe loops (long-running activities) one monitor worker runs at once.',
@@ -171,6 +179,8 @@ export function monitorConfig(env: NodeJS.ProcessEnv = process.env) {
 export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     metricsPort: parse(env, 'VNFM_CONDUCTOR_METRICS_PORT', port),
+    reconcileIntervalMs: parse(env, 'VNFM_CONDUCTOR_RECONCILE_INTERVAL', seconds) * 1000,
+    pendingCreateGraceMs: parse(env, 'VNFM_CONDUCTOR_PENDING_CREATE_GRACE', seconds) * 1000,
   };
 }
 

@@ -12,8 +12,6 @@ import { collectVimGarbage, reconcileMonitors, reconcilePendingCreates } from '.
 import { conductorRegistry } from './metrics.js';
 import { createConductorWorker } from './worker.js';
 
-const MAINTENANCE_EVERY_MS = 60_000;
-
 runMain('conductor', async () => {
   const log = createLogger('conductor');
   installTemporalRuntime(log);
@@ -50,14 +48,14 @@ runMain('conductor', async () => {
     if (maintaining) return;
     maintaining = true;
     try {
-      await reconcilePendingCreates(deps);
+      await reconcilePendingCreates(deps, cfg.pendingCreateGraceMs);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');
     } finally {
       maintaining = false;
     }
   };
-  const timer = setInterval(() => void maintain(), MAINTENANCE_EVERY_MS);
+  const timer = setInterval(() => void maintain(), cfg.reconcileIntervalMs);
   void maintain();
   // Once per start: a describe per monitored VNF is too much to repeat every minute.
   reconcileMonitors(deps).catch((err: Error) =>

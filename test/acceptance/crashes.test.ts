@@ -145,7 +145,7 @@ describe.skipIf(skip)(
       const lifecycle = await listWorkflows(stack, `WorkflowId = 'vnf-lifecycle-${id}'`);
       expect(lifecycle, 'the crash landed between the row and the workflow start').toEqual([]);
 
-      // While the conductor's reconciliation (rows older than 30 s, every minute)
+      // While the conductor's reconciliation (rows older than 5 s, every 2 s here)
       // comes round, the restarted API creates the fleet the next tests use.
       const t0 = Date.now();
       fleet.push(

@@ -162,6 +162,9 @@ export class Stack {
       VNFM_CONDUCTOR_METRICS_PORT: '0',
       // A killed monitor worker's probe loops are noticed within seconds.
       VNFM_MONITOR_HEARTBEAT_TIMEOUT: '5',
+      // A create an API crash orphaned is picked up within seconds, not a minute.
+      VNFM_CONDUCTOR_RECONCILE_INTERVAL: '2',
+      VNFM_CONDUCTOR_PENDING_CREATE_GRACE: '5',
       VNFM_LOG_LEVEL: 'info',
       ...this.opts.env,
     };
