@@ -43,6 +43,9 @@ export async function setup(project: TestProject): Promise<void> {
   if (!temporalAddress) {
     server = await startDevServer({ startTimeoutMs: 120_000 });
     temporalAddress = server.address;
+    // An interrupted run (Ctrl-C) skips teardown: never leave the server behind.
+    const child = server.process;
+    process.once('exit', () => child.kill('SIGKILL'));
   }
   project.provide('temporalAddress', temporalAddress);
   project.provide('databaseUrl', databaseUrl);
