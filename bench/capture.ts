@@ -69,6 +69,8 @@ export class Capture {
         });
       });
     }
+    // "listening" comes a moment before packets are really captured.
+    await new Promise((r) => setTimeout(r, 500));
     return new Capture(running);
   }
 

@@ -13,7 +13,7 @@ import { cpuBusy, machine } from './machine.js';
 import { writeBenchmarksMd } from './report.js';
 import { writeResult, type Result, type ScenarioName } from './results.js';
 import { apiScenario } from './scenarios/api.js';
-import type { ScenarioOutput } from './scenarios/common.js';
+import { PROBE_DEFAULTS, type ScenarioOutput } from './scenarios/common.js';
 import { controlScenario } from './scenarios/control.js';
 import { detectionScenario } from './scenarios/detection.js';
 import { fleetScenario } from './scenarios/fleet.js';
@@ -36,6 +36,7 @@ options
   --targets N       probe-cost: targets (default 1000)
   --period S        probe period in seconds (default 10)
   --window S        measurement window (default: 30 periods for fleet, 12 for probe-cost)
+  --timeout S       ping timeout of the monitoring policy (default 1; 0.5 with --smoke)
   --faults K        detection/control: VDUs made unreachable / VNFs deleted and scaled (default 20)
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
@@ -57,6 +58,7 @@ const { values, positionals } = parseArgs({
     period: { type: 'string' },
     window: { type: 'string' },
     faults: { type: 'string' },
+    timeout: { type: 'string' },
     concurrency: { type: 'string' },
     engine: { type: 'string' },
     heartbeat: { type: 'string' },
@@ -102,10 +104,11 @@ function jobs(name: string): Job[] {
   if (engine !== 'batch' && engine !== 'ping') throw new Error('--engine must be batch or ping');
   const rates = (values.rates ?? (smoke ? '20' : '50,200')).split(',').map((r) => num(r, 'rates', 1));
   const duration = num(values.duration, 'duration', smoke ? 1 : 20);
+  PROBE_DEFAULTS.timeout = num(values.timeout, 'timeout', smoke ? 0.5 : 1);
   const flags = (extra: string) =>
     `npm run bench -- ${extra}${values.period ? ` --period ${period}` : smoke ? ` --period ${period}` : ''}` +
     `${values.smoke ? ' --smoke' : ''}${engine !== 'batch' ? ` --engine ${engine}` : ''}` +
-    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}`;
+    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.timeout ? ` --timeout ${values.timeout}` : ''}`;
 
   const fleet = (n: number): Job => {
     const windowS = num(values.window, 'window', (smoke ? 3 : 30) * period);
@@ -227,7 +230,7 @@ async function runJobs(list: Job[]): Promise<Result[]> {
       );
     for (const job of list) {
       log(`== ${job.scenario} (${job.key}): ${job.command}`);
-      const busyBefore = await cpuBusy(3000);
+      const busyBefore = await cpuBusy(values.smoke ? 500 : 3000);
       const startedAt = new Date().toISOString();
       const m = machine();
       if (busyBefore > 0.3)
@@ -283,7 +286,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (name === 'report') {
-    console.log(`wrote ${writeBenchmarksMd()}`);
+    console.log(`wrote ${await writeBenchmarksMd()}`);
     return 0;
   }
   if (process.getuid?.() !== 0) {
@@ -297,7 +300,7 @@ async function main(): Promise<number> {
   }
   const list = jobs(name);
   await runJobs(list);
-  if (!values.smoke && !values.out) console.log(`wrote ${writeBenchmarksMd()}`);
+  if (!values.smoke && !values.out) console.log(`wrote ${await writeBenchmarksMd()}`);
   return 0;
 }
 

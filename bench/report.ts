@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
 import { RESULTS_DIR, type Result, type Row, type ScenarioName } from './results.js';
 
 export const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
@@ -139,8 +140,10 @@ export function renderBenchmarks(results: Result[], old = ''): string {
   return parts.join('\n');
 }
 
-export function writeBenchmarksMd(dir = RESULTS_DIR, file = BENCHMARKS_MD): string {
+/** Regenerates BENCHMARKS.md (formatted by the project's prettier settings, so a regeneration is a clean diff). */
+export async function writeBenchmarksMd(dir = RESULTS_DIR, file = BENCHMARKS_MD): Promise<string> {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  writeFileSync(file, renderBenchmarks(loadResults(dir), old));
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(renderBenchmarks(loadResults(dir), old), { ...options, filepath: file }));
   return file;
 }

@@ -97,16 +97,18 @@ export function bringUpFigures(b: BringUp): Record<string, unknown> {
 
 export const monitorIds = (vnfIds: string[]) => vnfIds.map(monitorWorkflowId);
 
+/** The policy every scenario starts from; main.ts sets `timeout` (--timeout; 0.5 s in smoke runs, whose period is 1 s). */
+export const PROBE_DEFAULTS: Omit<ProbeParams, 'period'> = {
+  count: 1,
+  interval: 1,
+  timeout: 1,
+  failureThreshold: 3,
+  monitoringDelay: 0,
+  action: 'log',
+};
+
 export function probeParams(p: Partial<ProbeParams> & { period: number }): ProbeParams {
-  return {
-    count: 1,
-    interval: 1,
-    timeout: 1,
-    failureThreshold: 3,
-    monitoringDelay: 0,
-    action: 'log',
-    ...p,
-  };
+  return { ...PROBE_DEFAULTS, ...p };
 }
 
 /** A random sample of `k` items (Fisher–Yates on a copy). */

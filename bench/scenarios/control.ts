@@ -42,7 +42,6 @@ export async function controlScenario(ctx: Context, a: ControlArgs): Promise<Sce
     i < k ? { vnfdId: scalingId, ips: [ip, spare[i]!] } : { vnfdId: plainId, ips: [ip] },
   );
   const capture = await Capture.start(ctx.fleet, ctx.dir, 'control');
-  await sleep(1000);
   let up;
   const deleted = new Set<string>();
   try {

@@ -33,7 +33,6 @@ export async function detectionScenario(ctx: Context, a: DetectionArgs): Promise
   const ips = ctx.takeIps(a.vnfs);
   const vnfdId = await ctx.vnfd(params);
   const capture = await Capture.start(ctx.fleet, ctx.dir, 'detection');
-  await sleep(1000);
   let up;
   try {
     up = await bringUp(ctx, {

@@ -38,7 +38,6 @@ export async function fleetScenario(ctx: Context, a: FleetArgs): Promise<Scenari
   const ips = ctx.takeIps(a.vnfs);
   const vnfdId = await ctx.vnfd(params);
   const capture = await Capture.start(ctx.fleet, ctx.dir, 'fleet');
-  await sleep(1000);
   let log;
   let up;
   const notes: string[] = [];

@@ -44,7 +44,6 @@ export async function probeCostScenario(ctx: Context, a: ProbeCostArgs): Promise
     // One period for both to reach their steady rate.
     await sleep(periodMs + 1000);
     capture = await Capture.start(ctx.fleet, ctx.dir, 'cost');
-    await sleep(500);
 
     const self0 = process.cpuUsage();
     const b0 = { ...loop.stats };
