@@ -188,7 +188,10 @@ export class ProbeLoop {
       this.finish({ kind: 'failure', instanceId: t.instanceId, counters: {} });
     } else if (c.episode !== undefined && c.consecutiveSuccesses >= p.success_threshold) {
       this.finish({ kind: 'recovered', instanceId: t.instanceId, counters: {} });
-    } else {
+    } else if (!r.ok || c.consecutiveSuccesses === 1) {
+      // Failures and the first success after them are what a resumed loop must not
+      // lose. Further healthy rounds ride on the periodic beat: each SDK heartbeat
+      // call costs the worker more CPU than the probe itself.
       this.beat();
     }
   }
