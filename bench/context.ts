@@ -131,7 +131,9 @@ export class Context {
       this.log(`  created ${k}/${specs.length}`),
     );
     this.log(`  ${specs.length} POST /v1.0/vnfs in ${bulk.seconds.toFixed(1)} s (${bulk.rate.toFixed(1)}/s)`);
-    const activeAt = await this.waitStatus(bulk.ids, 'ACTIVE', opts.timeoutMs ?? 30 * 60_000);
+    // Bring-up slows as the fleet grows (every running loop heartbeats to the same server).
+    const timeoutMs = opts.timeoutMs ?? Math.max(30 * 60_000, specs.length * 300);
+    const activeAt = await this.waitStatus(bulk.ids, 'ACTIVE', timeoutMs);
     this.log(`  all ${specs.length} ACTIVE after ${((activeAt - startedAt) / 1000).toFixed(1)} s`);
     return { ids: bulk.ids, ips: items.map((it) => it.ips[0]!), bulk, startedAt, activeAt };
   }

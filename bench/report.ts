@@ -67,7 +67,7 @@ function table(results: Result[], extra: Row[][] = []): string {
     const cells = results.map((r, i) =>
       cell(r.rows.find((x) => x.metric === m) ?? extra[i]?.find((x) => x.metric === m)),
     );
-    return `| ${m} | ${cells.join(' | ')} | ${targets.get(m) ?? ''} |`;
+    return `| ${m.replace(/\|/g, '\\|')} | ${cells.join(' | ')} | ${targets.get(m) ?? ''} |`;
   });
   return [head, sep, ...lines].join('\n');
 }
