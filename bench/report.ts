@@ -144,6 +144,9 @@ export function renderBenchmarks(results: Result[], old = ''): string {
 export async function writeBenchmarksMd(dir = RESULTS_DIR, file = BENCHMARKS_MD): Promise<string> {
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const options = (await prettier.resolveConfig(file)) ?? {};
-  writeFileSync(file, await prettier.format(renderBenchmarks(loadResults(dir), old), { ...options, filepath: file }));
+  writeFileSync(
+    file,
+    await prettier.format(renderBenchmarks(loadResults(dir), old), { ...options, filepath: file }),
+  );
   return file;
 }
