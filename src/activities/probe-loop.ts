@@ -30,7 +30,7 @@ export interface LoopObserver {
 export interface LoopOptions {
   probe: Prober;
   heartbeat: (details: ProbeLoopHeartbeat) => void;
-  /** Heartbeat at least this often even when no round finishes (long periods, delays). */
+  /** The periodic beat: carries healthy rounds' counters, and keeps a loop alive through long periods and delays. */
   heartbeatEveryMs: number;
   observer?: LoopObserver;
   now?: () => number;
