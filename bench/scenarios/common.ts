@@ -3,7 +3,7 @@
 import type { Context, CreatedFleet } from '../context.js';
 import { waitTargets } from '../monitor-metrics.js';
 import { rates, temporalRpcs } from '../observe.js';
-import { monitorWorkflowId } from '../../src/monitoring/types.js';
+import { monitorWorkflowId } from '../../src/monitoring/contract.js';
 import { percentile } from '../stats.js';
 import { fmt, type Row } from '../results.js';
 import type { ProbeParams } from '../vnfd.js';

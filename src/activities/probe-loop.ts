@@ -11,7 +11,7 @@ import type {
   ProbeLoopInput,
   ProbeLoopResult,
   TargetCounters,
-} from '../monitoring/types.js';
+} from '../monitoring/contract.js';
 import type { ProbeResult } from '../probes/driver.js';
 
 export type Prober = (

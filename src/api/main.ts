@@ -7,7 +7,7 @@ import { checkDb, createDb } from '../db/client.js';
 import { runMain, StartupError } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { connectClient } from '../temporal/connect.js';
-import { installShutdown } from '../worker/shutdown.js';
+import { installShutdown } from '../shutdown.js';
 import { createApp } from './app.js';
 
 /** The URL without its password, for messages. */

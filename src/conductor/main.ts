@@ -7,8 +7,10 @@ import { createLogger } from '../logger.js';
 import { serveMetrics } from '../metrics/server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { connectClient, connectWorker } from '../temporal/connect.js';
-import { installShutdown } from '../worker/shutdown.js';
-import { collectVimGarbage, reconcileMonitors, reconcilePendingCreates } from './maintenance.js';
+import { installShutdown } from '../shutdown.js';
+import { reconcileMonitors } from './maintenance/monitors.js';
+import { reconcilePendingCreates } from './maintenance/pending-creates.js';
+import { collectVimGarbage } from './maintenance/vim-garbage.js';
 import { conductorRegistry } from './metrics.js';
 import { createConductorWorker } from './worker.js';
 

@@ -1,6 +1,6 @@
 // What `npm run dev` prints once everything answers: where things are, the
 // dev token, and two lines to copy into another terminal.
-import { MONITOR_WORKFLOW_TYPE } from '../monitoring/types.js';
+import { MONITOR_WORKFLOW_TYPE } from '../monitoring/contract.js';
 
 export interface BannerInfo {
   apiUrl: string;

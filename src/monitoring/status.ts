@@ -14,7 +14,7 @@ import {
   type MonitoredVdu,
   type MonitorStatus,
   type ProbeLoopHeartbeat,
-} from './types.js';
+} from './contract.js';
 
 export interface MonitorView extends MonitorStatus {
   workflowId: string;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalConfig } from '../config.js';
-import { controlQueueOf, LoopRegistry } from '../activities/monitor-activities.js';
+import { controlQueueOf, LoopRegistry } from '../activities/loop-registry.js';
 import type { LoopObserver, Prober } from '../activities/probe-loop.js';
 import { guardedProbe, probeDriverFor } from '../probes/index.js';
 import { cachedWorkflowBundle } from '../temporal/workflow-bundle.js';

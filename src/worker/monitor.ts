@@ -9,7 +9,7 @@ import { connectWorker } from '../temporal/connect.js';
 import { closeProbeDrivers } from '../probes/index.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createMonitorWorker } from './monitor-worker.js';
-import { installShutdown } from './shutdown.js';
+import { installShutdown } from '../shutdown.js';
 
 runMain('monitor', async () => {
   const log = createLogger('monitor');

@@ -1,2 +1,2 @@
 // Workflows of the monitor task queue.
-export { vnfMonitorWorkflow } from './monitor.js';
+export { vnfMonitorWorkflow } from './monitor/workflow.js';

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_VNF_WORKFLOW, lifecycleWorkflowId } from '../../src/conductor/contract.js';
-import { monitorWorkflowId } from '../../src/monitoring/types.js';
+import { monitorWorkflowId } from '../../src/monitoring/contract.js';
 import { startTestApi, type Json, type TestApi, type TestTenant } from '../helpers/api.js';
 import {
   onboardVnfd,

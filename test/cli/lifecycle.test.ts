@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMonitorStatus } from '../../src/monitoring/status.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
-import type { MonitoredVdu } from '../../src/monitoring/types.js';
+import type { MonitoredVdu } from '../../src/monitoring/contract.js';
 import { startTestApi, type Json, type TestApi } from '../helpers/api.js';
 import { sampleTemplate } from '../helpers/fixtures.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';

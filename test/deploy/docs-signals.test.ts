@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, QUERY_STATUS, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, QUERY_STATUS, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { findTemporalCli } from '../../src/temporal/cli.js';
 import { createVnf, sampleTemplate } from '../helpers/fixtures.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';

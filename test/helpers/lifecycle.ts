@@ -22,7 +22,7 @@ import {
   type Acceptance,
   type LifecycleResult,
 } from '../../src/conductor/contract.js';
-import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import type { Fault, VimDriver } from '../../src/vim/driver.js';
 import { namespacePrefix } from '../../src/vim/netns-names.js';
 import { NetnsVimDriver } from '../../src/vim/netns.js';

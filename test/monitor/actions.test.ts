@@ -4,7 +4,7 @@
 // broken VDU is respawned with growing gaps (back-off) until the limit puts
 // the VNF in ERROR and the monitor stops acting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { createVnf, liveInstances, sampleTemplate, vnfEvents, vnfStatus } from '../helpers/fixtures.js';
 import { delay, monitorExecution, netnsVimEnv, template, type VimEnv } from '../helpers/lifecycle.js';
 import { icmpInEchos, netnsUnavailable } from '../helpers/netns.js';

@@ -14,7 +14,7 @@ import {
   monitorWorkflowId,
   type MonitorInput,
   type MonitorStatus,
-} from '../../src/monitoring/types.js';
+} from '../../src/monitoring/contract.js';
 import { normalizeMonitoringPolicy } from '../../src/monitoring/policy.js';
 import { intToIp, parseCidr } from '../../src/net/cidr.js';
 import { MonitorStateKey, VnfIdKey } from '../../src/temporal/search-attributes.js';

@@ -2,7 +2,7 @@
 // its back-off — the VNF's other targets stay watched: VDU2's responder keeps
 // receiving http_ping connections, counted inside its own namespace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { createVnf, liveInstances, sampleTemplate, vnfEvents, vnfStatus } from '../helpers/fixtures.js';
 import { netnsVimEnv, type VimEnv } from '../helpers/lifecycle.js';
 import { netnsExec, netnsUnavailable } from '../helpers/netns.js';

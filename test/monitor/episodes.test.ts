@@ -5,7 +5,7 @@
 // the workflow to continue-as-new, and the new run carries the counters, the
 // open episode, the episode numbering and the action history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { getMonitorStatus } from '../../src/monitoring/status.js';
 import { createVnf, liveInstances, vnfEvents, vnfStatus } from '../helpers/fixtures.js';
 import { netnsVimEnv, privateTemporal, template, type VimEnv } from '../helpers/lifecycle.js';

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProbeLoop, type Prober } from '../../src/activities/probe-loop.js';
 import { normalizeMonitoringPolicy } from '../../src/monitoring/policy.js';
-import type { LoopTarget, ProbeLoopHeartbeat } from '../../src/monitoring/types.js';
+import type { LoopTarget, ProbeLoopHeartbeat } from '../../src/monitoring/contract.js';
 import { FpingEngine } from '../../src/probes/fping-engine.js';
 import { guardedProbe } from '../../src/probes/guard.js';
 

@@ -3,7 +3,7 @@
 // VNF ACTIVE again on a new IP that the monitor probes; history flat while
 // healthy; delete → monitor completes and probes stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/types.js';
+import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { vimDriverFor } from '../../src/vim/registry.js';
 import { DELETE_VNF_WORKFLOW, lifecycleWorkflowId } from '../../src/conductor/contract.js';
 import {

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { temporalConfig } from '../../config.js';
 import type { MonitorCommand, MonitorView } from '../../monitoring/status.js';
-import { monitorWorkflowId, type MonitoredVdu } from '../../monitoring/types.js';
+import { monitorWorkflowId, type MonitoredVdu } from '../../monitoring/contract.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { readJsonFile } from '../files.js';

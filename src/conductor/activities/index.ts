@@ -5,7 +5,7 @@ import type { TemporalConfig } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { VimLog } from '../../vim/netns.js';
 import { heartbeating } from './heartbeat.js';
-import { instanceActivities } from './instances.js';
+import { instanceActivities } from './vim-instances.js';
 import { monitorSetupActivities } from './monitor-setup.js';
 import { policyActionRecordActivities } from './policy-action-records.js';
 import { scalingActivities } from './scaling.js';

@@ -8,7 +8,7 @@ import {
   monitorWorkflowId,
   type MonitoredVdu,
   type MonitorInput,
-} from '../../monitoring/types.js';
+} from '../../monitoring/contract.js';
 import { MonitorStateKey, TenantIdKey, VnfIdKey, VnfNameKey } from '../../temporal/search-attributes.js';
 import { parseStoredVimConfig } from '../../vim/registry.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';

@@ -2,7 +2,7 @@
 // (vnfId, actionId, episode). A claim for an episode already done returns the
 // recorded outcome, so a retry after any crash never acts twice.
 import type { Db, Prisma } from '../../db/client.js';
-import type { MonitorEventInput, PolicyActionInput, PolicyActionOutcome } from '../../monitoring/types.js';
+import type { MonitorEventInput, PolicyActionInput, PolicyActionOutcome } from '../../monitoring/contract.js';
 import type { VnfStatus } from '../contract.js';
 import { policyActions } from '../metrics.js';
 import { writeVnfEvent } from './events.js';

@@ -5,7 +5,7 @@ import { log, uuid4 } from '@temporalio/workflow';
 import type { CreateVnfInput, LifecycleResult } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
 import { db, vim } from './activities.js';
-import { deleteAllInstances, failureMessage } from './instances.js';
+import { deleteAllInstances, failureMessage } from './instance-steps.js';
 
 export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<LifecycleResult> {
   const answer = answerAcceptance();

@@ -4,7 +4,7 @@
 import type { DeleteVnfInput, LifecycleResult, VnfStatus } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
 import { db } from './activities.js';
-import { deleteAllInstances, failureMessage } from './instances.js';
+import { deleteAllInstances, failureMessage } from './instance-steps.js';
 import { killMonitor } from './monitor-signals.js';
 
 const DELETABLE: VnfStatus[] = ['ACTIVE', 'ERROR', 'DEAD', 'PENDING_DELETE'];

@@ -4,12 +4,12 @@
 // step records the episode in the database, and a retry after any crash gets
 // the recorded outcome instead of acting again.
 import { log as wfLog } from '@temporalio/workflow';
-import type { PolicyActionInput, PolicyActionOutcome } from '../../monitoring/types.js';
-import type { ActionContext, ActionResult } from '../policy-actions/context.js';
-import { log } from '../policy-actions/log.js';
-import { logAndKill } from '../policy-actions/log-and-kill.js';
-import { respawn } from '../policy-actions/respawn.js';
-import { vduAutoheal } from '../policy-actions/vdu-autoheal.js';
+import type { PolicyActionInput, PolicyActionOutcome } from '../../monitoring/contract.js';
+import type { ActionContext, ActionResult } from './policy-actions/context.js';
+import { log } from './policy-actions/log.js';
+import { logAndKill } from './policy-actions/log-and-kill.js';
+import { respawn } from './policy-actions/respawn.js';
+import { vduAutoheal } from './policy-actions/vdu-autoheal.js';
 import { db } from './activities.js';
 
 const ACTIONS: Record<PolicyActionInput['action'], (ctx: ActionContext) => Promise<ActionResult>> = {

@@ -2,7 +2,7 @@
 // lifecycle id): ACTIVE → PENDING_HEAL → recreate that instance only →
 // ACTIVE; the other instances keep running untouched.
 import { db } from './activities.js';
-import { failureMessage, recreateInstances } from './instances.js';
+import { failureMessage, recreateInstances } from './instance-steps.js';
 import type { RecreateInput, RecreateResult } from './respawn-vnf.js';
 
 export async function healVduWorkflow(

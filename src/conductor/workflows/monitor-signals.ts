@@ -7,7 +7,7 @@ import {
   SIGNAL_UPDATE,
   type KillSignal,
   type UpdateSignal,
-} from '../../monitoring/types.js';
+} from '../../monitoring/contract.js';
 import { monitorControl } from './activities.js';
 
 const kill = defineSignal<[KillSignal]>(SIGNAL_KILL);

@@ -1,10 +1,10 @@
 // respawn (the monitor's respawn action, under the VNF's lifecycle id):
 // DEAD → recreate all of the VNF's instances (new ids, new management IPs) →
 // ACTIVE, or ERROR with the resources cleaned up.
-import type { MonitoredVdu } from '../../monitoring/types.js';
+import type { MonitoredVdu } from '../../monitoring/contract.js';
 import type { LifecycleResult } from '../contract.js';
 import { db } from './activities.js';
-import { deleteAllInstances, failureMessage, recreateInstances } from './instances.js';
+import { deleteAllInstances, failureMessage, recreateInstances } from './instance-steps.js';
 
 export interface RecreateInput {
   vnfId: string;

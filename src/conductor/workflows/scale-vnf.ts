@@ -6,7 +6,7 @@ import { uuid4 } from '@temporalio/workflow';
 import type { LifecycleResult, ScaleVnfInput } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
 import { db, vim } from './activities.js';
-import { failureMessage } from './instances.js';
+import { failureMessage } from './instance-steps.js';
 import { updateMonitor } from './monitor-signals.js';
 
 export async function scaleVnfWorkflow(input: ScaleVnfInput): Promise<LifecycleResult> {

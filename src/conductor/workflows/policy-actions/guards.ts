@@ -1,6 +1,6 @@
 // Guards against crash loops, beyond Tacker (which respawned forever):
 // exponential back-off between recreations of one VNF and a limit per window.
-import type { MonitoringPolicy } from '../../monitoring/policy.js';
+import type { MonitoringPolicy } from '../../../monitoring/policy.js';
 
 export interface GuardVerdict {
   /** The limit is reached: stop acting, VNF → ERROR. */

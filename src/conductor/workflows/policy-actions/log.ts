@@ -1,7 +1,7 @@
 // log: one MONITOR event per failure episode ("ActionLogOnly invoked", as
 // Tacker), no change of state. The monitor keeps the episode open until the
 // target recovers, so the event is not repeated every round.
-import { db } from '../workflows/activities.js';
+import { db } from '../activities.js';
 import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
 
 export async function log(ctx: ActionContext): Promise<ActionResult> {

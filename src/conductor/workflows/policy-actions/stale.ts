@@ -1,6 +1,6 @@
 // A failure seen on a monitored set that has since changed (scale, heal,
 // respawn) is not acted on: the monitor gets the current set and judges it afresh.
-import { db } from '../workflows/activities.js';
+import { db } from '../activities.js';
 import type { ActionContext, ActionResult } from './context.js';
 
 export async function staleResult(ctx: ActionContext): Promise<ActionResult> {

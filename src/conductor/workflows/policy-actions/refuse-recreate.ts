@@ -1,6 +1,6 @@
 // A VIM that cannot recreate instances (static hosts) gets a clear event
 // instead of a pretend respawn; the failure is then only logged.
-import { db } from '../workflows/activities.js';
+import { db } from '../activities.js';
 import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
 
 export async function refuseRecreate(ctx: ActionContext): Promise<ActionResult> {

@@ -1,9 +1,9 @@
 // respawn: VNF → DEAD (MONITOR event with the probe evidence) → guards →
 // recreate all of its instances under the VNF's lifecycle id → ACTIVE with
 // new management IPs; the monitor carries on with them after monitoring_delay.
-import { db } from '../workflows/activities.js';
-import { respawnVnfWorkflow } from '../workflows/respawn-vnf.js';
-import { underVnfLock } from '../workflows/vnf-lock.js';
+import { db } from '../activities.js';
+import { respawnVnfWorkflow } from '../respawn-vnf.js';
+import { underVnfLock } from '../vnf-lock.js';
 import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
 import { claimForAction } from './context.js';
 import { crashLoopGuard } from './crash-loop-guard.js';

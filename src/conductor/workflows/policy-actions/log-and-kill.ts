@@ -1,7 +1,7 @@
 // log_and_kill: MONITOR event, VNF → DEAD, then delete the VNF (its VIM
 // resources too) under its lifecycle id; the monitor completes.
-import { deleteVnfWorkflow } from '../workflows/delete-vnf.js';
-import { underVnfLock } from '../workflows/vnf-lock.js';
+import { deleteVnfWorkflow } from '../delete-vnf.js';
+import { underVnfLock } from '../vnf-lock.js';
 import { claimForAction, describeFailure, type ActionContext, type ActionResult } from './context.js';
 import { staleResult } from './stale.js';
 

@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM: stop cleanly once; a second signal exits at once.
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 
 export function installShutdown(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;

@@ -24,9 +24,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import { allowedBy } from '../net/cidr.js';
-import type { MonitoringPolicy } from '../monitoring/policy.js';
-import { MonitorStateKey } from '../temporal/search-attributes.js';
+import { allowedBy } from '../../net/cidr.js';
+import type { MonitoringPolicy } from '../../monitoring/policy.js';
+import { MonitorStateKey } from '../../temporal/search-attributes.js';
 import {
   POLICY_ACTION_WORKFLOW_TYPE,
   policyActionWorkflowId,
@@ -52,7 +52,7 @@ import {
   type TargetCounters,
   type TargetStatus,
   type UpdateSignal,
-} from '../monitoring/types.js';
+} from '../../monitoring/contract.js';
 
 export const killSignal = defineSignal<[KillSignal]>(SIGNAL_KILL);
 export const updateSignal = defineSignal<[UpdateSignal]>(SIGNAL_UPDATE);

@@ -1,7 +1,7 @@
 // Applies the respawn guards before a recreating action: past the limit the
 // VNF goes to ERROR and the monitor stops; otherwise wait out the back-off.
 import { sleep } from '@temporalio/workflow';
-import { db } from '../workflows/activities.js';
+import { db } from '../activities.js';
 import { evidence, type ActionContext, type ActionResult } from './context.js';
 import { guard } from './guards.js';
 

@@ -1,9 +1,9 @@
 // vdu_autoheal: recreate only the failed instance (new id and IP at the same
 // VDU slot) under the VNF's lifecycle id; the other VDUs' instances and
 // targets are untouched. Subject to the same crash-loop guards as respawn.
-import { db } from '../workflows/activities.js';
-import { healVduWorkflow } from '../workflows/heal-vdu.js';
-import { underVnfLock } from '../workflows/vnf-lock.js';
+import { db } from '../activities.js';
+import { healVduWorkflow } from '../heal-vdu.js';
+import { underVnfLock } from '../vnf-lock.js';
 import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
 import { crashLoopGuard } from './crash-loop-guard.js';
 import { refuseRecreate } from './refuse-recreate.js';

@@ -1,8 +1,8 @@
 // What every policy action gets, and the steps they share. Workflow code.
 import { sleep } from '@temporalio/workflow';
-import type { PolicyActionInput, PolicyActionOutcome } from '../../monitoring/types.js';
-import type { PolicyActionClaim } from '../activities/policy-action-records.js';
-import { db } from '../workflows/activities.js';
+import type { PolicyActionInput, PolicyActionOutcome } from '../../../monitoring/contract.js';
+import type { PolicyActionClaim } from '../../activities/policy-action-records.js';
+import { db } from '../activities.js';
 
 export type RunClaim = Extract<PolicyActionClaim, { kind: 'run' }>;
 

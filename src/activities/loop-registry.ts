@@ -9,7 +9,7 @@ import type {
   ProbeLoopControl,
   ProbeLoopInput,
   ProbeLoopResult,
-} from '../monitoring/types.js';
+} from '../monitoring/contract.js';
 import { ProbeLoop, type LoopObserver, type Prober } from './probe-loop.js';
 
 /** The control queue that goes with a worker's loop queue. */
