@@ -53,7 +53,7 @@ export const ENV_VARS = {
   },
   VNFM_CONDUCTOR_RECONCILE_INTERVAL: {
     default: '60',
-    help: 'Seconds between the conductor passes that restart creates an API crash left without a workflow.',
+    help: 'Seconds between the conductor passes that restart lost creates and bring every monitor in line with the database.',
   },
   VNFM_CONDUCTOR_PENDING_CREATE_GRACE: {
     default: '30',

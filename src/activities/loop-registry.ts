@@ -70,7 +70,7 @@ export class LoopRegistry {
           loop.stop('control');
           return true;
         }
-        return loop.update(msg.generation, msg.targets, msg.counters);
+        return loop.update(msg.generation, msg.targets, msg.counters, msg.reset);
       },
     };
   }

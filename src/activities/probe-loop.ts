@@ -98,14 +98,27 @@ export class ProbeLoop {
     this.finish({ kind: 'stopped', reason, counters: {} });
   }
 
-  /** Replaces the target set in place; ignored when older than what the loop has. */
-  update(generation: number, targets: LoopTarget[], counters: Record<string, TargetCounters>): boolean {
+  /**
+   * Replaces the target set in place; ignored when older than what the loop has. For targets
+   * it runs already the loop keeps its own fresher counts, but takes the workflow's episode
+   * (the workflow decides episodes) and, for targets in `reset`, the workflow's counters whole.
+   */
+  update(
+    generation: number,
+    targets: LoopTarget[],
+    counters: Record<string, TargetCounters>,
+    reset: string[] = [],
+  ): boolean {
     if (this.ended) return false;
     if (generation < this.generation) return true;
     this.generation = generation;
     for (const [id, c] of Object.entries(counters)) {
-      // Keep the loop's own fresher counters for targets that stay.
-      if (!this.targets.has(id)) this.counters[id] = c;
+      const mine = this.counters[id];
+      if (!this.targets.has(id) || !mine || reset.includes(id)) this.counters[id] = { ...c };
+      else {
+        const { episode: _, ...counts } = mine;
+        this.counters[id] = c.episode === undefined ? counts : { ...counts, episode: c.episode };
+      }
     }
     // Targets that join a running loop (scale-out, respawn) get their first round at once.
     this.setTargets(targets, true);

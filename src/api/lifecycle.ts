@@ -23,13 +23,22 @@ import {
   type DeleteVnfInput,
   type ScaleVnfInput,
   type UpdateVnfInput,
+  type MonitorCommandName,
   type VnfStatus,
 } from '../conductor/contract.js';
+import { requestMonitorCommand, type MonitorCommandAnswer } from '../monitoring/status.js';
 import type { Logger } from '../logger.js';
 import { ApiError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 
-export type Operation = 'create' | 'delete' | 'force_delete' | 'scale_out' | 'scale_in' | 'update';
+export type Operation =
+  | 'create'
+  | 'delete'
+  | 'force_delete'
+  | 'scale_out'
+  | 'scale_in'
+  | 'update'
+  | `monitor_${MonitorCommandName}`;
 
 export type LifecycleRequest =
   | { operation: 'delete' | 'force_delete'; workflow: string; input: DeleteVnfInput }
@@ -137,6 +146,55 @@ export class Lifecycle {
     }
     this.count(req.operation, 'accepted');
     return answer.status;
+  }
+
+  /** Asks the conductor to start, restart, stop or re-sync the VNF's monitor; answers what it did. */
+  async monitorCommand(vnfId: string, command: MonitorCommandName, requestedBy: string): Promise<string> {
+    const operation = `monitor_${command}` as const;
+    let answer: MonitorCommandAnswer;
+    try {
+      answer = await this.client.withDeadline(Date.now() + this.acceptTimeoutMs, () =>
+        requestMonitorCommand(
+          this.client,
+          this.temporal.conductorTaskQueue,
+          vnfId,
+          command,
+          requestedBy,
+          this.busyRetryMs,
+        ),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
+        this.count(operation, 'unavailable');
+        throw new ApiError(
+          503,
+          'ServiceUnavailable',
+          `the monitor ${command} of VNF ${vnfId} did not finish within ${Math.round(this.acceptTimeoutMs / 1000)} s: Temporal or the conductor is not answering`,
+          '',
+          { 'Retry-After': '5' },
+        );
+      }
+      this.count(operation, 'error');
+      throw err;
+    }
+    if (answer.kind === 'busy') {
+      this.count(operation, 'in_use');
+      throw new ApiError(
+        409,
+        'VNFInUse',
+        `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
+      );
+    }
+    if (answer.kind === 'refused') {
+      this.count(operation, answer.answer.reason);
+      throw new ApiError(
+        REASON_STATUS[answer.answer.reason] ?? 409,
+        answer.answer.type,
+        answer.answer.message,
+      );
+    }
+    this.count(operation, 'accepted');
+    return answer.result.detail;
   }
 
   private async updateWithStart(req: LifecycleRequest, deadline: number): Promise<Acceptance> {

@@ -23,10 +23,22 @@ export type VnfStatus = (typeof VNF_STATUSES)[number];
 
 export const lifecycleWorkflowId = (vnfId: string): string => `vnf-lifecycle-${vnfId}`;
 
+/** Statuses in which a VNF with a monitoring policy has a running monitor (held while ERROR). */
+export const MONITORED_STATUSES: readonly VnfStatus[] = [
+  'ACTIVE',
+  'PENDING_UPDATE',
+  'PENDING_SCALE_OUT',
+  'PENDING_SCALE_IN',
+  'PENDING_HEAL',
+  'DEAD',
+  'ERROR',
+];
+
 export const CREATE_VNF_WORKFLOW = 'createVnfWorkflow';
 export const DELETE_VNF_WORKFLOW = 'deleteVnfWorkflow';
 export const SCALE_VNF_WORKFLOW = 'scaleVnfWorkflow';
 export const UPDATE_VNF_WORKFLOW = 'updateVnfWorkflow';
+export const MONITOR_COMMAND_WORKFLOW = 'monitorCommandWorkflow';
 
 /** Update name every lifecycle workflow answers: did it claim the VNF? */
 export const ACCEPTED_UPDATE = 'accepted';
@@ -45,6 +57,20 @@ export interface ScaleVnfInput {
   policy: string;
   type: 'out' | 'in';
 }
+/**
+ * What an operator (CLI, API) or the reconciliation asks of a VNF's monitor. start: make sure
+ * one runs (a new actionId if monitoring was stopped); restart: rebuild it from the database;
+ * stop: stop monitoring until the next start; resync: send it the database's set under a
+ * generation above both sides'.
+ */
+export const MONITOR_COMMANDS = ['start', 'restart', 'stop', 'resync'] as const;
+export type MonitorCommandName = (typeof MONITOR_COMMANDS)[number];
+export interface MonitorCommandInput {
+  vnfId: string;
+  command: MonitorCommandName;
+  requestedBy?: string;
+}
+
 export interface UpdateVnfInput {
   vnfId: string;
   attributes: { config?: unknown; param_values?: unknown };

@@ -51,6 +51,7 @@ runMain('conductor', async () => {
     maintaining = true;
     try {
       await reconcilePendingCreates(deps, cfg.pendingCreateGraceMs);
+      await reconcileMonitors(deps);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');
     } finally {
@@ -59,10 +60,6 @@ runMain('conductor', async () => {
   };
   const timer = setInterval(() => void maintain(), cfg.reconcileIntervalMs);
   void maintain();
-  // Once per start: a describe per monitored VNF is too much to repeat every minute.
-  reconcileMonitors(deps).catch((err: Error) =>
-    log.warn({ err: err.message }, 'monitor reconciliation failed'),
-  );
   const running = worker.run();
   // Graceful stop: in-flight activities finish (within the worker's grace time) before exit.
   installShutdown(log, async () => {

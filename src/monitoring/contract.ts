@@ -2,6 +2,9 @@
 // the API/CLI. Pure types and constants: workflow code imports them.
 import type { MonitoringPolicy, PolicyActionName } from './policy.js';
 
+/** The VNF's status as the conductor reports it to the monitor (conductor/contract.ts VnfStatus). */
+export type MonitoredVnfStatus = string;
+
 export interface MonitorTarget {
   instanceId: string;
   ip: string;
@@ -15,7 +18,9 @@ export interface MonitoredVdu {
   targets: MonitorTarget[];
 }
 
-export type MonitorState = 'WAITING_DELAY' | 'PROBING' | 'ACTING' | 'PAUSED' | 'STOPPED';
+/** The MonitorState search attribute: named and derived in src/workflows/monitor/machine.ts. */
+export const MONITOR_STATES = ['WAITING_DELAY', 'PROBING', 'ACTING', 'HELD', 'PAUSED', 'STOPPED'] as const;
+export type MonitorState = (typeof MONITOR_STATES)[number];
 
 export interface TargetCounters {
   consecutiveFailures: number;
@@ -24,7 +29,7 @@ export interface TargetCounters {
   lastResult?: 'ok' | 'failed';
   lastError?: string;
   lastLatencyMs?: number;
-  /** Failure episode this target is in, if any (the policy action has run for it). */
+  /** Failure episode this target is in, if any: the probe loop reports recovery, not failure. */
   episode?: number;
 }
 
@@ -38,8 +43,8 @@ export interface RespawnRecord {
   outcome: string;
 }
 
-/** What survives continue-as-new. */
-export interface CarriedState {
+/** What survived continue-as-new before the state machine (runs of the legacy implementation). */
+export interface CarriedStateV1 {
   counters: Record<string, TargetCounters>;
   nextEpisode: number;
   history: RespawnRecord[];
@@ -59,7 +64,47 @@ export interface MonitorInput {
   conductorTaskQueue: string;
   /** CIDRs probes may go to (the VIM's allowed CIDRs). */
   allowedCidrs: string[];
-  carried?: CarriedState;
+  /** The VNF's status when the conductor started the monitor (ERROR: watch, do not act). */
+  vnfStatus?: MonitoredVnfStatus;
+  /** First episode number of a new monitor: above every episode the VNF's earlier monitors used. */
+  firstEpisode?: number;
+  /** State carried over continue-as-new (version 2: the state machine's; otherwise the legacy form). */
+  carried?: CarriedStateV1 | CarriedMonitorState;
+}
+
+/** An open failure episode of a target, and what the monitor did about it. */
+export interface Episode {
+  id: number;
+  /** ms since the epoch. */
+  openedAt: number;
+  /**
+   * acting: its policy action runs; acted: the action ran and left the target in place (log),
+   * the episode lasts until recovery; held: no action, the VNF is not ACTIVE (see hold);
+   * covered: a VNF-wide action for another target runs and will replace this one;
+   * waiting_retry: an earlier action for this target failed, the next waits until retryAt.
+   */
+  status: 'acting' | 'acted' | 'held' | 'covered' | 'waiting_retry';
+  retryAt?: number;
+}
+
+/** What survives continue-as-new: the state machine's durable state (machine.ts carry()). */
+export interface CarriedMonitorState {
+  version: 2;
+  generation: number;
+  vdus: MonitoredVdu[];
+  paused: boolean;
+  hold?: { reason: string; since: number };
+  counters: Record<string, TargetCounters>;
+  episodes: Record<string, Episode>;
+  nextEpisode: number;
+  /** Per target: actions that failed in a row, and when the next may run. */
+  retries: Record<string, { failures: number; notBefore: number }>;
+  history: RespawnRecord[];
+  lastAction?: RespawnRecord;
+  /** `${instanceId}@${ip}` of refused targets already reported. */
+  refusedReported: string[];
+  ignoredMessages: number;
+  lastIgnored?: string;
 }
 
 export interface KillSignal {
@@ -69,6 +114,8 @@ export interface UpdateSignal {
   actionId: string;
   generation: number;
   vdus: MonitoredVdu[];
+  /** The VNF's status (sent by the conductor): ERROR holds actions, ACTIVE lifts a hold. */
+  vnfStatus?: MonitoredVnfStatus;
 }
 export interface PauseSignal {
   actionId: string;
@@ -81,7 +128,11 @@ export interface TargetStatus extends TargetCounters {
   bootedAt: string;
   driver: MonitoringPolicy['driver'];
   action: PolicyActionName;
-  state: 'waiting_delay' | 'probing' | 'failed' | 'acting' | 'paused' | 'stopped' | 'refused';
+  state: 'waiting_delay' | 'probing' | 'failed' | 'acting' | 'held' | 'paused' | 'stopped' | 'refused';
+  /** The open failure episode's status, when the target is in one. */
+  episodeStatus?: Episode['status'];
+  /** waiting_retry: when the next action may run. */
+  retryAt?: string;
 }
 
 export interface MonitorStatus {
@@ -95,6 +146,19 @@ export interface MonitorStatus {
   /** The probe loop currently running, if any. */
   loop?: { taskQueue: string; startedAt: string };
   stoppedReason?: string;
+  /** Watching but not acting: the VNF is not ACTIVE (e.g. ERROR after the respawn limit). */
+  hold?: { reason: string; since: string };
+  /** Policy actions running now. */
+  actions?: {
+    episode: number;
+    action: PolicyActionName;
+    vduName: string;
+    instanceId: string;
+    startedAt: string;
+  }[];
+  /** Messages (signals) ignored: wrong actionId, stale generation or malformed; the last reason. */
+  ignoredMessages?: number;
+  lastIgnored?: string;
 }
 
 export const MONITOR_WORKFLOW_TYPE = 'vnfMonitorWorkflow';
@@ -129,22 +193,46 @@ export interface PolicyActionInput {
   monitorResult: MonitorEvidence;
   /** The VDU's policy (for guards: respawn limit/backoff). */
   policy: MonitoringPolicy;
+  /**
+   * 2: the caller understands the stale and hold outcomes (the state machine). Absent: a
+   * monitor of the legacy implementation, answered in its terms (stale → ok, hold → stop).
+   */
+  protocol?: 2;
 }
 
+/**
+ * The conductor's answer to a policy action. ok: done (a new set when it replaced targets);
+ * stale: not acted on, the failure was seen on targets that have changed since; hold: not acted
+ * on, the VNF is not ACTIVE (ERROR after a guard or a failed recreation) — watch, do not act;
+ * bad_action: the VNF is gone or this monitor is obsolete; stop: the action removed the VNF.
+ */
 export type PolicyActionOutcome =
   | { result: 'ok'; generation: number; vdus: MonitoredVdu[]; detail: string }
+  | { result: 'stale'; generation: number; vdus: MonitoredVdu[]; detail: string }
+  | {
+      result: 'hold';
+      generation: number;
+      vdus: MonitoredVdu[];
+      detail: string;
+      vnfStatus: MonitoredVnfStatus;
+    }
   | { result: 'bad_action'; detail: string }
   | { result: 'stop'; detail: string };
 
 export const POLICY_ACTION_WORKFLOW_TYPE = 'executePolicyAction';
+/** How executePolicyAction fails when its episode number belongs to another failure. */
+export const EPISODE_TAKEN = 'EpisodeTaken';
 export const policyActionWorkflowId = (vnfId: string, actionId: string, episode: number) =>
   `policy-action-${vnfId}-${actionId}-${episode}`;
 
-/** A MONITOR event the monitor asks the conductor to write (recovery, refused target). */
+/**
+ * A MONITOR event the monitor asks the conductor to write: a recovery, a refused target, a
+ * failure held (VNF not ACTIVE), an action that failed and will be retried.
+ */
 export interface MonitorEventInput {
   vnfId: string;
   actionId: string;
-  kind: 'recovered' | 'refused';
+  kind: 'recovered' | 'refused' | 'held' | 'gave_up';
   vduName: string;
   instanceId: string;
   ip: string;
@@ -190,7 +278,10 @@ export type ProbeLoopControl =
       command: 'update';
       generation: number;
       targets: LoopTarget[];
+      /** The workflow's counters; for targets the loop runs already, only `episode` is taken. */
       counters: Record<string, TargetCounters>;
+      /** Targets judged afresh: the loop takes their counters from the message whole. */
+      reset?: string[];
     };
 
 /** Heartbeat details of a probe loop: enough to resume after a retry elsewhere. */

@@ -2,16 +2,27 @@
 // query merged with the probe loop's last heartbeat (fresher per-target
 // counters: the workflow itself learns them only when something happens), and
 // the signals.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
+import {
+  ACCEPTED_UPDATE,
+  lifecycleWorkflowId,
+  MONITOR_COMMAND_WORKFLOW,
+  type Acceptance,
+  type LifecycleResult,
+  type MonitorCommandInput,
+  type MonitorCommandName,
+} from '../conductor/contract.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import {
   monitorWorkflowId,
   QUERY_STATUS,
-  SIGNAL_KILL,
   SIGNAL_PAUSE,
   SIGNAL_RESUME,
-  SIGNAL_UPDATE,
-  type MonitoredVdu,
   type MonitorStatus,
   type ProbeLoopHeartbeat,
 } from './contract.js';
@@ -57,19 +68,18 @@ export async function getMonitorStatus(client: Client, vnfId: string): Promise<M
   return view;
 }
 
-export type MonitorCommand = 'kill' | 'pause' | 'resume';
+export type MonitorSignal = 'pause' | 'resume';
 
-const SIGNALS: Record<MonitorCommand, string> = {
-  kill: SIGNAL_KILL,
+const SIGNALS: Record<MonitorSignal, string> = {
   pause: SIGNAL_PAUSE,
   resume: SIGNAL_RESUME,
 };
 
-/** Sends kill/pause/resume with the monitor's own actionId (taken from its status). */
+/** Sends pause/resume with the monitor's own actionId (taken from its status). */
 export async function signalMonitor(
   client: Client,
   vnfId: string,
-  command: MonitorCommand,
+  command: MonitorSignal,
   actionId?: string,
 ): Promise<void> {
   const handle = client.workflow.getHandle(monitorWorkflowId(vnfId));
@@ -77,10 +87,45 @@ export async function signalMonitor(
   await handle.signal(SIGNALS[command], { actionId: id });
 }
 
-export async function updateMonitor(
+export type MonitorCommandAnswer =
+  | { kind: 'done'; result: LifecycleResult }
+  | { kind: 'refused'; answer: Extract<Acceptance, { accepted: false }> }
+  /** Another operation holds the VNF for longer than `busyMs`. */
+  | { kind: 'busy' };
+
+/**
+ * Asks the conductor to start, restart, stop or re-sync a VNF's monitor (monitorCommandWorkflow,
+ * under the VNF's lifecycle id) and waits for what it did. The conductor alone writes the
+ * monitor's actionId and generation; this is how the CLI and the API reach it.
+ */
+export async function requestMonitorCommand(
   client: Client,
+  conductorTaskQueue: string,
   vnfId: string,
-  msg: { actionId: string; generation: number; vdus: MonitoredVdu[] },
-): Promise<void> {
-  await client.workflow.getHandle(monitorWorkflowId(vnfId)).signal(SIGNAL_UPDATE, msg);
+  command: MonitorCommandName,
+  requestedBy: string,
+  busyMs = 3000,
+): Promise<MonitorCommandAnswer> {
+  const busyUntil = Date.now() + busyMs;
+  for (;;) {
+    const startWorkflowOperation = new WithStartWorkflowOperation(MONITOR_COMMAND_WORKFLOW, {
+      workflowId: lifecycleWorkflowId(vnfId),
+      taskQueue: conductorTaskQueue,
+      args: [{ vnfId, command, requestedBy } satisfies MonitorCommandInput],
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    try {
+      const answer = (await client.workflow.executeUpdateWithStart(ACCEPTED_UPDATE, {
+        startWorkflowOperation,
+      })) as Acceptance;
+      if (!answer.accepted) return { kind: 'refused', answer };
+      const handle = await startWorkflowOperation.workflowHandle();
+      return { kind: 'done', result: (await handle.result()) as LifecycleResult };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The tail of an operation that has just finished, or a longer one: retry briefly.
+      if (Date.now() > busyUntil) return { kind: 'busy' };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

@@ -7,7 +7,13 @@ import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { route, type AnyRoute } from '../route.js';
-import { monitorView, resourcesView, scaleBody } from '../schemas/vnf.js';
+import {
+  monitorCommandBody,
+  monitorCommandView,
+  monitorView,
+  resourcesView,
+  scaleBody,
+} from '../schemas/vnf.js';
 import { scopeOf } from '../tenancy.js';
 import { TimeoutError, within } from '../timeout.js';
 import { findVisibleVnf, vnfInUse, vnfNotFound, vnfNotFoundParam, vnfParams } from './vnfs.js';
@@ -123,6 +129,33 @@ export function vnfOperationRoutes({ db, lifecycle, temporal, queryTimeoutMs }: 
         });
         if (!status) throw notFound('MonitorNotFound', `VNF ${vnf.id} has no monitor`);
         return { status: 200, body: { monitor: status } };
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1.0/vnfs/{vnf_id}/monitor',
+      operationId: 'commandVnfMonitor',
+      summary: "Start, restart, stop or re-sync the VNF's monitor (through the conductor)",
+      description:
+        'start: a monitor from the database if none runs (monitoring back on after stop); restart: rebuild it, ' +
+        'replacing the running one; stop: no monitor until the next start; resync: send it the database set under ' +
+        'a new generation. Waits for the conductor; 409 while another operation holds the VNF.',
+      tag: 'vnfs',
+      params: vnfParams,
+      notFound: vnfNotFoundParam,
+      body: monitorCommandBody,
+      responses: { 200: { description: 'What the conductor did', schema: monitorCommandView } },
+      errors: [400, 401, 404, 409, 413, 415, 503],
+      handler: async ({ params, body, principal }) => {
+        const vnf = await db.vnf.findFirst({
+          where: { id: params.vnf_id, deletedAt: null, ...scopeOf(principal) },
+          select: { id: true },
+        });
+        if (!vnf) throw vnfNotFound(params.vnf_id);
+        const action = body.monitor.action;
+        const detail = await lifecycle.monitorCommand(vnf.id, action, `API (tenant ${principal.tenantId})`);
+        return { status: 200, body: { monitor: { vnf_id: vnf.id, action, detail } } };
       },
     }),
   ];

@@ -212,7 +212,8 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
       path: '/v1.0/vnfs/{vnf_id}',
       operationId: 'updateVnf',
       summary: "Update a VNF's config or param_values",
-      description: 'ACTIVE → PENDING_UPDATE → ACTIVE, run by the update workflow.',
+      description:
+        'ACTIVE (or ERROR) → PENDING_UPDATE → ACTIVE, run by the update workflow; the monitor gets the set under a new generation.',
       tag: 'vnfs',
       params: vnfParams,
       notFound: vnfNotFoundParam,
@@ -226,7 +227,9 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
           include: { ...vnfInclude, vim: { select: { name: true, type: true, config: true } } },
         });
         if (!vnf) throw vnfNotFound(params.vnf_id);
-        if (vnf.status !== 'ACTIVE') throw vnfInUse(vnf.id, vnf.status, 'update');
+        // ERROR too: the operator's word that the cause is fixed (the monitor then acts again).
+        if (vnf.status !== 'ACTIVE' && vnf.status !== 'ERROR')
+          throw vnfInUse(vnf.id, vnf.status, 'update', 'ACTIVE or ERROR');
         const attributes = body.vnf.attributes;
         if (attributes.param_values !== undefined) {
           const live = (vdu: string) => vnf.instances.filter((i) => i.vduName === vdu).length;

@@ -1,6 +1,6 @@
 // Wire shapes of /v1.0/vnfs and its sub-resources (actions, resources, monitor).
 import { z } from 'zod';
-import { VNF_STATUSES } from '../../conductor/contract.js';
+import { MONITOR_COMMANDS, VNF_STATUSES } from '../../conductor/contract.js';
 import {
   jsonObject,
   jsonProblem,
@@ -80,6 +80,14 @@ export const vnfDeleteBody = z
 export const SCALE_TYPES = ['out', 'in'] as const;
 export const scaleBody = z.strictObject({
   scale: z.strictObject({ policy: name(), type: z.enum(SCALE_TYPES) }),
+});
+
+export const monitorCommandBody = z.strictObject({
+  monitor: z.strictObject({ action: z.enum(MONITOR_COMMANDS) }),
+});
+
+export const monitorCommandView = z.strictObject({
+  monitor: z.strictObject({ vnf_id: z.string(), action: z.enum(MONITOR_COMMANDS), detail: z.string() }),
 });
 
 export const vnfListQuery = z.object({

@@ -1,13 +1,17 @@
-// vnfm monitor status|kill|update|pause|resume <vnf-id>: straight to Temporal
-// (TEMPORAL_ADDRESS), as real signals and queries to vnf-monitor-<id>.
+// vnfm monitor status|pause|resume|start|restart|stop|kill|update <vnf-id>:
+// straight to Temporal (TEMPORAL_ADDRESS). status, pause and resume are real
+// queries and signals to vnf-monitor-<id>; start, restart, stop (kill) and
+// update ask the conductor (monitorCommandWorkflow), which alone writes the
+// monitor's actionId and generation.
 import type { Client } from '@temporalio/client';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { userInfo } from 'node:os';
 import { temporalConfig } from '../../config.js';
-import type { MonitorCommand, MonitorView } from '../../monitoring/status.js';
-import { monitorWorkflowId, type MonitoredVdu } from '../../monitoring/contract.js';
+import type { MonitorCommandName } from '../../conductor/contract.js';
+import type { MonitorSignal, MonitorView } from '../../monitoring/status.js';
+import { monitorWorkflowId } from '../../monitoring/contract.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
-import { readJsonFile } from '../files.js';
 import { print, table } from '../output.js';
 
 /** A query needs a monitor worker to answer it; without one it would wait forever. */
@@ -50,9 +54,11 @@ function humanStatus(s: MonitorView): string {
   const head = [
     `workflow:   ${s.workflowId} (${s.execution})`,
     `state:      ${s.state}${s.stoppedReason ? ` (${s.stoppedReason})` : ''}`,
+    ...(s.hold ? [`held:       ${s.hold.reason} (since ${s.hold.since})`] : []),
     `generation: ${s.generation}`,
     `action id:  ${s.actionId}`,
     ...(s.countersAsOf ? [`counters:   as of ${s.countersAsOf}`] : []),
+    ...(s.ignoredMessages ? [`ignored:    ${s.ignoredMessages} message(s); last: ${s.lastIgnored}`] : []),
   ];
   const targets = table(s.targets as unknown as Record<string, unknown>[], [
     ['vdu', 'vduName'],
@@ -85,7 +91,7 @@ export function monitorCommands(program: Command, ctx: CliContext): void {
       print(ctx.output(), s, () => humanStatus(s));
     });
 
-  const signal = (command: MonitorCommand, description: string) =>
+  const signal = (command: MonitorSignal, description: string) =>
     monitor
       .command(command)
       .description(description)
@@ -99,37 +105,60 @@ export function monitorCommands(program: Command, ctx: CliContext): void {
           () => `sent ${command} to ${monitorWorkflowId(vnfId)}`,
         );
       });
-  signal('kill', 'Stop probing and end the monitor workflow');
-  signal('pause', 'Stop probing (maintenance) until resume');
+  signal('pause', 'Stop probing and acting (maintenance) until resume');
   signal('resume', 'Resume probing after pause');
 
-  monitor
-    .command('update')
-    .description('Replace the monitored set (an update signal with a newer generation)')
-    .argument('<vnf-id>', 'VNF id')
-    .requiredOption(
-      '--vdus-file <path>',
-      'JSON list of {vduName, policy, targets: [{instanceId, ip, bootedAt}]}',
-    )
-    .option('--generation <n>', 'generation to send (default: the current one + 1)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-      return n;
-    })
-    .action(async (vnfId: string, o: { vdusFile: string; generation?: number }) => {
-      const vdus = await readJsonFile(o.vdusFile, 'VDUs file');
-      if (!Array.isArray(vdus)) throw new CliError(`VDUs file ${o.vdusFile} must hold a JSON list`);
-      const sent = await withTemporal(async (c, t) => {
-        const s = await t.getMonitorStatus(c, vnfId);
-        if (!s) throw noMonitor(vnfId);
-        const generation = o.generation ?? s.generation + 1;
-        await t.updateMonitor(c, vnfId, { actionId: s.actionId, generation, vdus: vdus as MonitoredVdu[] });
-        return generation;
+  const viaConductor = (name: string, command: MonitorCommandName, description: string) =>
+    monitor
+      .command(name)
+      .description(description)
+      .argument('<vnf-id>', 'VNF id')
+      .action(async (vnfId: string) => {
+        const cfg = temporalConfig();
+        const answer = await withTemporal((c, t) =>
+          t.requestMonitorCommand(
+            c,
+            cfg.conductorTaskQueue,
+            vnfId,
+            command,
+            `vnfm cli (${userInfo().username})`,
+          ),
+        );
+        if (answer.kind === 'busy')
+          throw new CliError(
+            `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
+            EXIT.CONFLICT,
+          );
+        if (answer.kind === 'refused')
+          throw new CliError(
+            answer.answer.message,
+            answer.answer.reason === 'not_found' ? EXIT.NOT_FOUND : EXIT.CONFLICT,
+          );
+        print(
+          ctx.output(),
+          { vnfId, workflowId: monitorWorkflowId(vnfId), command, detail: answer.result.detail },
+          () => `${command}: ${answer.result.detail}`,
+        );
       });
-      print(
-        ctx.output(),
-        { vnfId, workflowId: monitorWorkflowId(vnfId), signal: 'update', generation: sent },
-        () => `sent update (generation ${sent}) to ${monitorWorkflowId(vnfId)}`,
-      );
-    });
+  viaConductor(
+    'start',
+    'start',
+    "Start the VNF's monitor from the database if none runs (monitoring back on after stop)",
+  );
+  viaConductor(
+    'restart',
+    'restart',
+    "Rebuild the VNF's monitor from the database, replacing the running one",
+  );
+  viaConductor(
+    'stop',
+    'stop',
+    'Stop monitoring the VNF until `monitor start` (recorded: the conductor does not bring it back)',
+  );
+  viaConductor('kill', 'stop', 'The same as stop');
+  viaConductor(
+    'update',
+    'resync',
+    'Send the monitor the set the database has, under a new generation (repairs a monitor that drifted)',
+  );
 }

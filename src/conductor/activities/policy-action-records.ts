@@ -11,6 +11,8 @@ import type { MonitorSet } from './monitor-setup.js';
 export type PolicyActionClaim =
   | { kind: 'recorded'; outcome: PolicyActionOutcome }
   | { kind: 'bad_action'; detail: string }
+  /** The episode number was used for another failure (an earlier monitor of the VNF). */
+  | { kind: 'taken'; detail: string }
   | {
       kind: 'run';
       executionId: string;
@@ -18,7 +20,10 @@ export type PolicyActionClaim =
       /** Recreating actions (respawn, vdu_autoheal) of this VNF within the policy's window. */
       recentRecreations: number;
       lastRecreationAt?: string;
-      /** The VNF's monitored set moved on since the failure was seen. */
+      /**
+       * The failed instance is no longer what the monitor saw (deleted, replaced, or another IP):
+       * the failure is about something that is gone, and is not acted on.
+       */
       stale: boolean;
     };
 
@@ -32,6 +37,18 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
     return undefined;
   };
 
+  /** The failed instance is still what the monitor saw: live, ACTIVE, at the same address. */
+  const instanceIsLive = async (input: { vnfId: string; instanceId: string; ip: string }): Promise<boolean> =>
+    (await db.vduInstance.count({
+      where: {
+        id: input.instanceId,
+        vnfId: input.vnfId,
+        deletedAt: null,
+        status: 'ACTIVE',
+        mgmtIp: input.ip,
+      },
+    })) > 0;
+
   return {
     async claimPolicyAction(input: PolicyActionInput): Promise<PolicyActionClaim> {
       const existing = await db.policyActionExecution.findUnique({
@@ -39,6 +56,12 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
           vnfId_actionId_episode: { vnfId: input.vnfId, actionId: input.actionId, episode: input.episode },
         },
       });
+      if (existing && existing.instanceId !== null && existing.instanceId !== input.instanceId) {
+        return {
+          kind: 'taken',
+          detail: `episode ${input.episode} of monitor action ${input.actionId} was ${existing.instanceId}'s failure, not ${input.instanceId}'s`,
+        };
+      }
       if (existing?.status === 'DONE' && existing.result) {
         return { kind: 'recorded', outcome: existing.result as unknown as PolicyActionOutcome };
       }
@@ -92,9 +115,11 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
         status: vnf.status as VnfStatus,
         recentRecreations: recent.length,
         lastRecreationAt: (recent[0]?.finishedAt ?? recent[0]?.startedAt)?.toISOString(),
-        stale: vnf.monitorGeneration > input.generation,
+        stale: !(await instanceIsLive(input)),
       };
     },
+
+    instanceIsLive,
 
     async completePolicyAction(args: {
       executionId: string;
@@ -115,7 +140,7 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
     /** The current monitored set, for outcomes that hand the monitor a new one. */
     monitorSet,
 
-    /** MONITOR events the monitor reports without an action (recovery, refused target). */
+    /** MONITOR events the monitor reports without an action (recovery, refused target, held failure, give-up). */
     async recordMonitorEvent(input: MonitorEventInput): Promise<'ok' | 'bad_action'> {
       if (await badAction(input.vnfId, input.actionId)) return 'bad_action';
       const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId } });

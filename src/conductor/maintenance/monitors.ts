@@ -1,27 +1,133 @@
-// Monitored VNFs whose monitor workflow is gone (e.g. Temporal lost its data).
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { monitorWorkflowId } from '../../monitoring/contract.js';
+// Every VNF that should be monitored has exactly one running monitor of its
+// current actionId, at the database's generation: a periodic pass compares
+// the database with Temporal's list of running monitors (one visibility scan,
+// not a call per VNF) and asks the conductor to fix what differs. Monitors
+// lost with Temporal's data, killed by hand, completed by an older release or
+// left behind on an old actionId all come back this way.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  lifecycleWorkflowId,
+  MONITOR_COMMAND_WORKFLOW,
+  MONITORED_STATUSES,
+  type MonitorCommandInput,
+  type MonitorCommandName,
+} from '../contract.js';
+import {
+  MONITOR_WORKFLOW_TYPE,
+  monitorWorkflowId,
+  SIGNAL_UPDATE,
+  type UpdateSignal,
+} from '../../monitoring/contract.js';
+import { MonitorStateKey } from '../../temporal/search-attributes.js';
 import { monitorSetupActivities } from '../activities/monitor-setup.js';
 import type { MaintenanceDeps } from './deps.js';
 
-/** Restarts monitors of ACTIVE monitored VNFs whose monitor workflow Temporal does not know at all (lost data). */
-export async function reconcileMonitors({ db, client, temporal, log }: MaintenanceDeps): Promise<string[]> {
-  const setup = monitorSetupActivities(db, client, temporal);
-  const vnfs = await db.vnf.findMany({
-    where: { status: 'ACTIVE', deletedAt: null, monitorActionId: { not: null } },
-    select: { id: true, monitorActionId: true },
-  });
-  const restarted: string[] = [];
-  for (const vnf of vnfs) {
-    try {
-      // Found in any state: running, or stopped on purpose (a kill, a guard) — leave it.
-      await client.workflow.getHandle(monitorWorkflowId(vnf.id)).describe();
-      continue;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    if (await setup.startMonitor({ vnfId: vnf.id, actionId: vnf.monitorActionId! })) restarted.push(vnf.id);
+export interface MonitorReconciliation {
+  /** VNFs for which a command was started (start, restart, resync, stop). */
+  commands: { vnfId: string; command: MonitorCommandName }[];
+  /** VNFs whose monitor was sent the database's set (it was behind). */
+  updated: string[];
+  /** Monitors of VNFs that are gone or no longer monitored. */
+  terminated: string[];
+}
+
+interface RunningMonitor {
+  vnfId: string;
+  actionId?: string;
+  generation?: number;
+  state?: string;
+}
+
+export async function reconcileMonitors({
+  db,
+  client,
+  temporal,
+  log,
+}: MaintenanceDeps): Promise<MonitorReconciliation> {
+  const out: MonitorReconciliation = { commands: [], updated: [], terminated: [] };
+  const running = new Map<string, RunningMonitor>();
+  const prefix = monitorWorkflowId('');
+  for await (const w of client.workflow.list({
+    query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${temporal.monitorTaskQueue}'`,
+  })) {
+    if (!w.workflowId.startsWith(prefix)) continue;
+    const memo = (w.memo ?? {}) as { actionId?: unknown; generation?: unknown };
+    const state = w.typedSearchAttributes.get(MonitorStateKey);
+    running.set(w.workflowId.slice(prefix.length), {
+      vnfId: w.workflowId.slice(prefix.length),
+      ...(state ? { state } : {}),
+      ...(typeof memo.actionId === 'string' ? { actionId: memo.actionId } : {}),
+      ...(typeof memo.generation === 'number' ? { generation: memo.generation } : {}),
+    });
   }
-  if (restarted.length) log.warn({ vnfs: restarted }, 'restarted missing monitors');
-  return restarted;
+  const rows = await db.$queryRaw<
+    { id: string; status: string; action_id: string | null; generation: number; deleted: boolean }[]
+  >`
+    SELECT v.id::text AS id, v.status, v.monitor_action_id::text AS action_id,
+           v.monitor_generation AS generation, v.deleted_at IS NOT NULL AS deleted
+    FROM vnfs v JOIN vnfds d ON d.id = v.vnfd_id
+    WHERE jsonb_path_exists(d.parsed, '$.vdus[*].monitoringPolicy ? (@ != null)')
+      AND (v.deleted_at IS NULL OR v.id::text = ANY(${[...running.keys()]}))`;
+
+  const command = async (vnfId: string, name: MonitorCommandName) => {
+    try {
+      await client.workflow.start(MONITOR_COMMAND_WORKFLOW, {
+        workflowId: lifecycleWorkflowId(vnfId),
+        taskQueue: temporal.conductorTaskQueue,
+        args: [{ vnfId, command: name, requestedBy: 'reconciliation' } satisfies MonitorCommandInput],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      out.commands.push({ vnfId, command: name });
+    } catch (err) {
+      // Another operation holds the VNF: it informs the monitor itself; look again next pass.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  };
+  const obsolete = async (vnfId: string) => {
+    await client.workflow
+      .getHandle(monitorWorkflowId(vnfId))
+      .terminate('obsolete: the VNF is gone or no longer monitored')
+      .then(
+        () => out.terminated.push(vnfId),
+        () => undefined,
+      );
+  };
+  const setup = monitorSetupActivities(db, client, temporal);
+  const seen = new Set<string>();
+  for (const row of rows) {
+    seen.add(row.id);
+    const r = running.get(row.id);
+    const wanted = !row.deleted && row.action_id !== null && MONITORED_STATUSES.includes(row.status as never);
+    if (!wanted) {
+      // Deleted, or monitoring stopped: a monitor still running is obsolete (a delete in progress kills its own).
+      if (r && (row.deleted || row.action_id === null)) await obsolete(row.id);
+      continue;
+    }
+    if (!r) await command(row.id, 'start');
+    else if (r.actionId !== undefined && r.actionId !== row.action_id) await command(row.id, 'restart');
+    else if (r.generation !== undefined && r.generation > row.generation) await command(row.id, 'resync');
+    // Held (watching, not acting) while the VNF is ACTIVE: the update that lifts it was lost.
+    else if (r.state === 'HELD' && row.status === 'ACTIVE') await command(row.id, 'resync');
+    else if (r.generation !== undefined && r.generation < row.generation) {
+      // Behind (a lost update signal): send what the database has; a monitor that has it ignores it.
+      const set = await setup.monitorSet(row.id);
+      if (!set.actionId) continue;
+      await client.workflow
+        .getHandle(monitorWorkflowId(row.id))
+        .signal(SIGNAL_UPDATE, {
+          actionId: set.actionId,
+          generation: set.generation,
+          vdus: set.vdus,
+          vnfStatus: set.vnfStatus,
+        } satisfies UpdateSignal)
+        .then(
+          () => out.updated.push(row.id),
+          () => undefined,
+        );
+    }
+  }
+  for (const id of running.keys()) if (!seen.has(id)) await obsolete(id);
+  if (out.commands.length || out.updated.length || out.terminated.length)
+    log.info(out, 'reconciled monitors');
+  return out;
 }

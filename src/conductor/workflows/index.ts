@@ -6,3 +6,4 @@ export { updateVnfWorkflow } from './update-vnf.js';
 export { respawnVnfWorkflow } from './respawn-vnf.js';
 export { healVduWorkflow } from './heal-vdu.js';
 export { executePolicyAction } from './execute-policy-action.js';
+export { monitorCommandWorkflow } from './monitor-command.js';

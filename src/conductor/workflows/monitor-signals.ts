@@ -31,6 +31,7 @@ export async function updateMonitor(vnfId: string): Promise<void> {
       actionId: set.actionId,
       generation: set.generation,
       vdus: set.vdus,
+      vnfStatus: set.vnfStatus,
     });
   } catch (err) {
     log.info('no monitor to update', { vnfId, error: String(err) });

@@ -1,69 +1,76 @@
 // vnfMonitorWorkflow: one per monitored VNF (id vnf-monitor-<vnfId>, task
-// queue vnfm-monitor). Probing happens in a long-running activity (the probe
-// loop) that heartbeats and returns only when something happens, so a healthy
-// VNF costs no history. kill/update/pause reach the loop at once through a
-// control activity on the queue of the worker that runs it.
+// queue vnfm-monitor). This is the shell: how the monitor talks to Temporal.
+// What it decides lives in machine.ts; here every command becomes an
+// activity, a child workflow, a timer or a search-attribute upsert, and every
+// signal, activity result and timer becomes an event for the machine. Nothing
+// here waits on anything but the next event, so probing never waits for the
+// database or the conductor, and a kill that arrives at any moment (even while
+// the loop stops for continue-as-new) is seen.
 import {
   ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   startChild,
   TimeoutFailure,
+  upsertMemo,
   upsertSearchAttributes,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
-import { allowedBy } from '../../net/cidr.js';
-import type { MonitoringPolicy } from '../../monitoring/policy.js';
+import { TimeoutType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { MonitorStateKey } from '../../temporal/search-attributes.js';
 import {
+  EPISODE_TAKEN,
   POLICY_ACTION_WORKFLOW_TYPE,
   policyActionWorkflowId,
-  QUERY_STATUS,
-  SIGNAL_KILL,
-  SIGNAL_PAUSE,
-  SIGNAL_RESUME,
-  SIGNAL_UPDATE,
-  type CarriedState,
   type ConductorMonitorActivities,
-  type KillSignal,
-  type LoopTarget,
   type MonitorActivities,
-  type MonitoredVdu,
   type MonitorInput,
-  type MonitorState,
-  type MonitorStatus,
-  type PauseSignal,
   type PolicyActionInput,
   type PolicyActionOutcome,
+  type ProbeLoopControl,
   type ProbeLoopHeartbeat,
-  type ProbeLoopResult,
-  type TargetCounters,
-  type TargetStatus,
-  type UpdateSignal,
 } from '../../monitoring/contract.js';
+import { legacyMonitorV1, type MonitorResult } from './legacy-v1.js';
+import {
+  init,
+  start,
+  statusOf,
+  step,
+  type Command,
+  type MachineEvent,
+  type MachineState,
+} from './machine.js';
+import {
+  killSignal,
+  parseActionIdOnly,
+  parseUpdate,
+  parseVdus,
+  pauseSignal,
+  resumeSignal,
+  statusQuery,
+  updateSignal,
+} from './messages.js';
 
-export const killSignal = defineSignal<[KillSignal]>(SIGNAL_KILL);
-export const updateSignal = defineSignal<[UpdateSignal]>(SIGNAL_UPDATE);
-export const pauseSignal = defineSignal<[PauseSignal]>(SIGNAL_PAUSE);
-export const resumeSignal = defineSignal<[PauseSignal]>(SIGNAL_RESUME);
-export const statusQuery = defineQuery<MonitorStatus>(QUERY_STATUS);
+export type { MonitorResult };
+
+/** Marks runs of the state machine; runs without it are the legacy implementation's (legacy-v1.ts). */
+export const MONITOR_MACHINE = 'monitor-state-machine';
 
 /** Loops renew this often even when healthy, so new workers get a share. */
 const RENEW_AFTER_MS = 6 * 3600_000;
-/** Kept in the status query and carried across continue-as-new. */
-const HISTORY_KEEP = 20;
+/** How long a stop waits for the loop to hand back its counters before cancelling it. */
+const STOP_GRACE = '15 seconds';
 
 const shared = proxyActivities<MonitorActivities>({
   startToCloseTimeout: '10 seconds',
@@ -88,403 +95,237 @@ function loopActivities(w: { taskQueue: string; controlTaskQueue: string; heartb
   };
 }
 
-interface RunningLoop {
-  loopId: string;
-  taskQueue?: string;
-  startedAt: string;
+/** A probe loop as the shell runs it. */
+interface ShellLoop {
   scope: CancellationScope;
-  result?: ProbeLoopResult;
-  error?: unknown;
   done: boolean;
-  control?: ReturnType<typeof loopActivities>['control'];
-}
-
-export interface MonitorResult {
-  reason: string;
+  control?: (msg: ProbeLoopControl) => Promise<boolean>;
+  /** Control messages go one after another, so an older one never lands last. */
+  chain: Promise<unknown>;
 }
 
 export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorResult> {
-  const { vnfId, actionId } = input;
+  if (!patched(MONITOR_MACHINE)) return legacyMonitorV1(input);
+
   const conductor = proxyActivities<ConductorMonitorActivities>({
     taskQueue: input.conductorTaskQueue,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
+  const inbox: MachineEvent[] = [];
+  const loops = new Map<string, ShellLoop>();
+  const info = workflowInfo();
 
-  let generation = input.generation;
-  let vdus: MonitoredVdu[] = input.vdus;
-  const carried: CarriedState = input.carried ?? { counters: {}, nextEpisode: 1, history: [], paused: false };
-  let counters: Record<string, TargetCounters> = carried.counters;
-  let paused = carried.paused;
-  let killed = false;
-  let stoppedReason: string | undefined;
-  let pendingUpdate = false;
-  let state: MonitorState | undefined;
-  let loop: RunningLoop | undefined;
-  const refusedReported = new Set<string>();
-  const actingOn = new Set<string>();
-
-  const setState = (s: MonitorState) => {
-    if (s === state) return;
-    state = s;
-    upsertSearchAttributes([{ key: MonitorStateKey, value: s }]);
-  };
-
-  const targetsOf = (): LoopTarget[] =>
-    vdus.flatMap((v) => v.targets.map((t) => ({ ...t, vduName: v.vduName, policy: v.policy })));
-  const allowed = (t: LoopTarget) => allowedBy(input.allowedCidrs, t.ip);
-  const delayEnd = (t: LoopTarget) => Date.parse(t.bootedAt) + t.policy.parameters.monitoring_delay * 1000;
+  const vdus = parseVdus(input.vdus, 'input.vdus');
+  if (!vdus.ok)
+    log.error('monitor started with a malformed set; waiting for an update', { reason: vdus.reason });
+  let state: MachineState = init(
+    { ...input, vdus: vdus.ok ? vdus.value : [] },
+    info.runId.slice(0, 8),
+    Date.now(),
+  );
+  if (!vdus.ok) inbox.push({ type: 'ignored', reason: `input: ${vdus.reason}` });
 
   setHandler(killSignal, (msg) => {
-    if (msg?.actionId !== actionId) return;
-    killed = true;
-    stoppedReason = 'killed';
-  });
-  setHandler(updateSignal, (msg) => {
-    if (msg?.actionId !== actionId || typeof msg.generation !== 'number' || msg.generation <= generation)
-      return;
-    generation = msg.generation;
-    vdus = msg.vdus;
-    pendingUpdate = true;
+    const p = parseActionIdOnly(msg);
+    inbox.push(
+      p.ok ? { type: 'kill', actionId: p.value.actionId } : { type: 'ignored', reason: `kill: ${p.reason}` },
+    );
   });
   setHandler(pauseSignal, (msg) => {
-    if (msg?.actionId === actionId) paused = true;
+    const p = parseActionIdOnly(msg);
+    inbox.push(
+      p.ok
+        ? { type: 'pause', actionId: p.value.actionId }
+        : { type: 'ignored', reason: `pause: ${p.reason}` },
+    );
   });
   setHandler(resumeSignal, (msg) => {
-    if (msg?.actionId === actionId) paused = false;
+    const p = parseActionIdOnly(msg);
+    inbox.push(
+      p.ok
+        ? { type: 'resume', actionId: p.value.actionId }
+        : { type: 'ignored', reason: `resume: ${p.reason}` },
+    );
   });
-  setHandler(statusQuery, (): MonitorStatus => {
-    const now = Date.now();
-    const targets: TargetStatus[] = targetsOf().map((t) => {
-      const c = counters[t.instanceId] ?? { consecutiveFailures: 0, consecutiveSuccesses: 0 };
-      let ts: TargetStatus['state'] = 'probing';
-      if (state === 'STOPPED') ts = 'stopped';
-      else if (!allowed(t)) ts = 'refused';
-      else if (paused) ts = 'paused';
-      else if (actingOn.has(t.instanceId)) ts = 'acting';
-      else if (c.episode !== undefined) ts = 'failed';
-      else if (now < delayEnd(t)) ts = 'waiting_delay';
-      return {
-        ...c,
-        vduName: t.vduName,
-        instanceId: t.instanceId,
-        ip: t.ip,
-        bootedAt: t.bootedAt,
-        driver: t.policy.driver,
-        action: t.policy.actions.failure,
-        state: ts,
-      };
-    });
-    return {
-      vnfId,
-      actionId,
-      generation,
-      state: state ?? 'PROBING',
-      targets,
-      lastAction: carried.lastAction,
-      history: carried.history,
-      loop: loop?.taskQueue ? { taskQueue: loop.taskQueue, startedAt: loop.startedAt } : undefined,
-      stoppedReason,
-    };
+  setHandler(updateSignal, (msg) => {
+    const p = parseUpdate(msg);
+    inbox.push(p.ok ? { type: 'update', ...p.value } : { type: 'ignored', reason: `update: ${p.reason}` });
   });
+  setHandler(statusQuery, () => statusOf(state, Date.now()));
 
-  /** Drops counters of targets that are gone, so the set cannot grow without bound. */
-  const pruneCounters = () => {
-    const live = new Set(targetsOf().map((t) => t.instanceId));
-    counters = Object.fromEntries(Object.entries(counters).filter(([id]) => live.has(id)));
-  };
+  // What the search attribute and memo already say (set at start, kept across continue-as-new).
+  let shownState = info.typedSearchAttributes.get(MonitorStateKey);
+  let shownGeneration = (info.memo?.generation as number | undefined) ?? undefined;
 
-  const reportRefused = async () => {
-    for (const t of targetsOf()) {
-      const key = `${generation}/${t.instanceId}`;
-      if (allowed(t) || refusedReported.has(key)) continue;
-      refusedReported.add(key);
-      log.warn('probe target outside the allowed CIDRs', { vnfId, ip: t.ip });
-      const r = await conductor.recordMonitorEvent({
-        vnfId,
-        actionId,
-        kind: 'refused',
-        vduName: t.vduName,
-        instanceId: t.instanceId,
-        ip: t.ip,
-        detail: `refused to probe ${t.ip}: outside the VIM's allowed CIDRs (${input.allowedCidrs.join(', ')})`,
-      });
-      if (r === 'bad_action') {
-        killed = true;
-        stoppedReason = 'bad_action: the VNF is gone or this monitor is obsolete';
-      }
-    }
-  };
-
-  /** Starts a probe loop over every probeable target but `except` (one being acted on). */
-  const startLoop = (except?: string) => {
-    const probeable = targetsOf().filter((t) => allowed(t) && t.instanceId !== except);
-    const running: RunningLoop = {
-      loopId: `${vnfId}/${uuid4()}`,
-      startedAt: new Date().toISOString(),
-      scope: new CancellationScope({ cancellable: true }),
-      done: false,
-    };
-    running.scope
+  // ---- commands → Temporal ----
+  const startLoop = (c: Extract<Command, { type: 'startLoop' }>) => {
+    const rec: ShellLoop = { scope: new CancellationScope(), done: false, chain: Promise.resolve() };
+    loops.set(c.loopId, rec);
+    rec.scope
       .run(async () => {
-        const worker = await shared.pickProbeWorker();
-        const acts = loopActivities(worker);
-        running.taskQueue = worker.taskQueue;
-        running.control = acts.control;
+        const w = await shared.pickProbeWorker();
+        const acts = loopActivities(w);
+        rec.control = acts.control;
+        inbox.push({ type: 'loopStarted', loopId: c.loopId, taskQueue: w.taskQueue });
         return acts.loop({
-          loopId: running.loopId,
-          vnfId,
-          generation,
-          targets: probeable,
-          counters,
+          loopId: c.loopId,
+          vnfId: input.vnfId,
+          generation: c.generation,
+          targets: c.targets,
+          counters: c.counters,
           allowedCidrs: input.allowedCidrs,
           renewAfterMs: RENEW_AFTER_MS,
         });
       })
       .then(
-        (r) => {
-          running.result = r;
-        },
+        (result) => inbox.push({ type: 'loopEnded', loopId: c.loopId, result }),
         (err: unknown) => {
-          running.error = err;
+          const hb = heartbeatOf(err);
+          inbox.push({
+            type: 'loopEnded',
+            loopId: c.loopId,
+            error: { cancelled: isCancellation(err), lostWorker: isLostWorker(err), message: messageOf(err) },
+            ...(hb?.loopId === c.loopId ? { counters: hb.counters } : {}),
+          });
         },
       )
       .finally(() => {
-        running.done = true;
+        rec.done = true;
+        loops.delete(c.loopId);
       });
-    loop = running;
   };
 
-  /** Stops the running loop and takes its counters; never waits long on a dead worker. */
-  const stopLoop = async () => {
-    const running = loop;
-    if (!running) return;
-    loop = undefined;
-    if (!running.done && running.control) {
-      try {
-        await running.control({ loopId: running.loopId, command: 'stop' });
-      } catch {
-        // Unreachable worker: cancellation below reaches the loop at its next heartbeat.
-      }
-      await condition(() => running.done, '15 seconds');
-    }
-    if (!running.done) running.scope.cancel();
-    takeCounters(running);
+  const sendControl = (loopId: string, msg: ProbeLoopControl, onFailure?: () => void) => {
+    const rec = loops.get(loopId);
+    if (!rec) return onFailure?.();
+    rec.chain = rec.chain.then(async () => {
+      const ok = rec.control ? await rec.control(msg).catch(() => false) : false;
+      if (!ok) onFailure?.();
+    });
   };
 
-  const takeCounters = (running: RunningLoop) => {
-    // Merged: a loop started during an action does not know the acted-on target.
-    if (running.result) counters = { ...counters, ...running.result.counters };
-    else if (running.error) {
-      const details = heartbeatOf(running.error);
-      if (details?.loopId === running.loopId) counters = { ...counters, ...details.counters };
-    }
+  const stopLoop = (loopId: string) => {
+    const rec = loops.get(loopId);
+    if (!rec) return;
+    if (!rec.control) return rec.scope.cancel(); // still picking a worker
+    sendControl(loopId, { loopId, command: 'stop' });
+    void rec.chain.then(async () => {
+      await condition(() => rec.done, STOP_GRACE);
+      // Unreachable worker: cancellation reaches the loop at its next heartbeat.
+      if (!rec.done) rec.scope.cancel();
+    });
   };
 
-  /** Sends the new target set to the running loop; restarts the loop when that fails. */
-  const applyUpdate = async () => {
-    pendingUpdate = false;
-    pruneCounters();
-    await reportRefused();
-    const running = loop;
-    if (!running || running.done) return;
-    const ok = running.control
-      ? await running
-          .control({
-            loopId: running.loopId,
-            command: 'update',
-            generation,
-            targets: targetsOf().filter(allowed),
-            counters,
-          })
-          .catch(() => false)
-      : false;
-    if (!ok) await stopLoop();
-  };
-
-  const act = async (instanceId: string): Promise<'continue' | 'stop'> => {
-    const target = targetsOf().find((t) => t.instanceId === instanceId);
-    if (!target) return 'continue'; // removed by an update meanwhile
-    const c = counters[instanceId] ?? { consecutiveFailures: 0, consecutiveSuccesses: 0 };
-    const episode = carried.nextEpisode++;
-    counters[instanceId] = { ...c, episode };
-    setState('ACTING');
-    actingOn.add(instanceId);
-    // Actions that touch only this target (a heal waiting out its back-off, a
-    // log event) must not leave the VNF's other targets unwatched meanwhile.
-    const action = target.policy.actions.failure;
-    if (!loop && (action === 'vdu_autoheal' || action === 'log')) startLoop(instanceId);
-    const req: PolicyActionInput = {
-      vnfId,
-      actionId,
-      generation,
-      episode,
-      vduName: target.vduName,
-      instanceId,
-      ip: target.ip,
-      action: target.policy.actions.failure,
-      policy: target.policy as MonitoringPolicy,
-      monitorResult: {
-        target: target.ip,
-        instanceId,
-        consecutiveFailures: c.consecutiveFailures,
-        lastError: c.lastError,
-        lastProbeAt: c.lastProbeAt,
-        driver: target.policy.driver,
-      },
-    };
-    let outcome: PolicyActionOutcome;
+  const runAction = async (request: PolicyActionInput) => {
+    const episode = request.episode;
     try {
       const child = await startChild(POLICY_ACTION_WORKFLOW_TYPE, {
-        workflowId: policyActionWorkflowId(vnfId, actionId, episode),
+        workflowId: policyActionWorkflowId(request.vnfId, request.actionId, episode),
         taskQueue: input.conductorTaskQueue,
-        args: [req],
+        args: [request],
         // The action finishes even if this monitor is killed or terminated meanwhile.
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // An id used before (an earlier monitor of this VNF) is never a second run of its action.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
-      // A kill (e.g. the VNF is being deleted) does not wait for a long action
-      // such as a respawn in back-off: the action finds the VNF gone by itself.
-      const result = child.result() as Promise<PolicyActionOutcome>;
-      const watch = new CancellationScope();
-      const killedMeanwhile = watch
-        .run(() => condition(() => killed))
-        .then(
-          () => undefined,
-          () => undefined,
-        );
-      const first = await Promise.race([result, killedMeanwhile]).finally(() => watch.cancel());
-      outcome = first ?? { result: 'stop', detail: 'killed while the action ran' };
+      const outcome = (await child.result()) as PolicyActionOutcome;
+      inbox.push({ type: 'actionEnded', episode, outcome });
     } catch (err) {
-      // The conductor failed for good (a bug, or the action's own limits): say so, keep watching.
-      const why = err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : String(err);
-      log.error('policy action failed', { vnfId, episode, error: why });
-      outcome = { result: 'ok', generation, vdus, detail: `action failed: ${why}` };
-    } finally {
-      actingOn.delete(instanceId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError || causeType(err) === EPISODE_TAKEN)
+        inbox.push({ type: 'actionEnded', episode, taken: true });
+      else inbox.push({ type: 'actionEnded', episode, error: messageOf(err) });
     }
-    const record = {
-      at: new Date().toISOString(),
-      episode,
-      action: target.policy.actions.failure,
-      vduName: target.vduName,
-      instanceId,
-      ip: target.ip,
-      outcome: `${outcome.result}: ${outcome.detail}`,
-    };
-    carried.lastAction = record;
-    carried.history = [...carried.history, record].slice(-HISTORY_KEEP);
-    if (outcome.result !== 'ok') {
-      stoppedReason = `${outcome.result}: ${outcome.detail}`;
-      return 'stop';
-    }
-    // A loop kept running during the action gets the whole set back.
-    if (loop && !loop.done) pendingUpdate = true;
-    if (outcome.generation > generation) {
-      generation = outcome.generation;
-      vdus = outcome.vdus;
-      pruneCounters();
-      // A new set ends the episode; a target that stays is judged afresh.
-      const stayed = counters[instanceId];
-      if (stayed) counters[instanceId] = { ...stayed, episode: undefined };
-      await reportRefused();
-    }
-    return 'continue';
   };
 
-  const handleLoopEnd = async (running: RunningLoop): Promise<'continue' | 'stop'> => {
-    loop = undefined;
-    takeCounters(running);
-    if (running.error) {
-      if (isCancellation(running.error)) return 'continue';
-      const hb = heartbeatOf(running.error);
-      log.warn('probe loop ended abnormally; restarting it', {
-        vnfId,
-        error: String((running.error as Error).message),
-        resumedFromHeartbeat: hb !== undefined,
-      });
-      // A lost worker is expected (its loops time out); anything else gets a pause.
-      if (!isLostWorker(running.error)) await sleep('5 seconds');
-      return 'continue';
-    }
-    const r = running.result!;
-    if (r.kind === 'failure') return act(r.instanceId);
-    if (r.kind === 'recovered') {
-      const t = targetsOf().find((x) => x.instanceId === r.instanceId);
-      const c = counters[r.instanceId];
-      if (t && c?.episode !== undefined) {
-        const episode = c.episode;
-        counters[r.instanceId] = { ...c, episode: undefined };
-        const res = await conductor.recordMonitorEvent({
-          vnfId,
-          actionId,
-          kind: 'recovered',
-          vduName: t.vduName,
-          instanceId: t.instanceId,
-          ip: t.ip,
-          episode,
-          detail: `${t.ip} answers again (${c.consecutiveSuccesses} healthy round(s)); failure episode ${episode} ended`,
-        });
-        if (res === 'bad_action') {
-          stoppedReason = 'bad_action: the VNF is gone or this monitor is obsolete';
-          return 'stop';
-        }
+  const run = (commands: Command[]): Command | undefined => {
+    let terminal: Command | undefined;
+    for (const c of commands) {
+      switch (c.type) {
+        case 'startLoop':
+          startLoop(c);
+          break;
+        case 'updateLoop':
+          sendControl(
+            c.loopId,
+            {
+              loopId: c.loopId,
+              command: 'update',
+              generation: c.generation,
+              targets: c.targets,
+              counters: c.counters,
+              reset: c.reset,
+            },
+            () => inbox.push({ type: 'loopUpdateFailed', loopId: c.loopId }),
+          );
+          break;
+        case 'stopLoop':
+          stopLoop(c.loopId);
+          break;
+        case 'runAction':
+          void runAction(c.request);
+          break;
+        case 'writeEvent':
+          void conductor.recordMonitorEvent(c.event).then(
+            (result) => inbox.push({ type: 'eventWritten', key: c.key, result }),
+            (err: unknown) => {
+              log.error('monitor event not written', { event: c.event, error: messageOf(err) });
+              inbox.push({ type: 'eventWritten', key: c.key, result: 'ok' });
+            },
+          );
+          break;
+        case 'wake':
+          void sleep(Math.max(1, c.at - Date.now())).then(() => inbox.push({ type: 'tick' }));
+          break;
+        case 'publish':
+          if (c.state !== shownState) {
+            upsertSearchAttributes([{ key: MonitorStateKey, value: c.state }]);
+            shownState = c.state;
+          }
+          if (c.generation !== shownGeneration) {
+            upsertMemo({ generation: c.generation });
+            shownGeneration = c.generation;
+          }
+          break;
+        case 'log':
+          log[c.level](c.message, c.fields);
+          break;
+        case 'continueAsNew':
+        case 'complete':
+          terminal = c;
+          break;
       }
     }
-    return 'continue';
+    return terminal;
   };
 
-  upsertSearchAttributes([{ key: MonitorStateKey, value: paused ? 'PAUSED' : 'WAITING_DELAY' }]);
-  state = paused ? 'PAUSED' : 'WAITING_DELAY';
-  pruneCounters();
-  await reportRefused();
-
+  // ---- the event loop ----
+  const first = start(state, Date.now());
+  state = first.state;
+  let terminal = run(first.commands);
   for (;;) {
-    if (killed) break;
-    if (pendingUpdate) await applyUpdate();
-    if (paused) {
-      await stopLoop();
-      setState('PAUSED');
-      await condition(() => !paused || killed || workflowInfo().continueAsNewSuggested);
-      if (!paused || killed) continue;
+    // A terminal command stands only if nothing else arrived meanwhile (e.g. a kill during continue-as-new).
+    if (terminal && inbox.length === 0) break;
+    await condition(() => inbox.length > 0 || (!state.canSuggested && workflowInfo().continueAsNewSuggested));
+    if (inbox.length === 0) inbox.push({ type: 'canSuggested' });
+    while (inbox.length > 0) {
+      const r = step(state, inbox.shift()!, Date.now());
+      state = r.state;
+      const t = run(r.commands);
+      // Completion is final; continue-as-new stands only while each later step asks for it again.
+      if (t || terminal?.type !== 'complete') terminal = t;
     }
-    if (workflowInfo().continueAsNewSuggested) {
-      await stopLoop();
-      await condition(() => true);
-      return continueAsNew<typeof vnfMonitorWorkflow>({
-        ...input,
-        generation,
-        vdus,
-        carried: { ...carried, counters, paused },
-      });
-    }
-    if (!loop) {
-      const probeable = targetsOf().filter(allowed);
-      const interrupted = () => killed || pendingUpdate || paused || workflowInfo().continueAsNewSuggested;
-      if (probeable.length === 0) {
-        setState('PROBING');
-        await condition(interrupted);
-        continue;
-      }
-      const wait = Math.min(...probeable.map(delayEnd)) - Date.now();
-      if (wait > 0) {
-        setState('WAITING_DELAY');
-        await condition(interrupted, wait);
-        continue;
-      }
-      startLoop();
-    }
-    setState('PROBING');
-    const running = loop!;
-    await condition(
-      () => running.done || killed || pendingUpdate || paused || workflowInfo().continueAsNewSuggested,
-    );
-    if (running.done && (await handleLoopEnd(running)) === 'stop') break;
   }
-
-  await stopLoop();
-  setState('STOPPED');
-  stoppedReason ??= 'stopped';
-  return { reason: stoppedReason };
+  if (terminal.type === 'continueAsNew') {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof vnfMonitorWorkflow>({
+      ...input,
+      generation: terminal.generation,
+      vdus: terminal.vdus,
+      carried: terminal.carried,
+    });
+  }
+  return { reason: terminal.type === 'complete' ? terminal.reason : 'stopped' };
 }
 
 function heartbeatOf(err: unknown): ProbeLoopHeartbeat | undefined {
@@ -502,4 +343,16 @@ function isLostWorker(err: unknown): boolean {
     cause instanceof TimeoutFailure &&
     (cause.timeoutType === TimeoutType.HEARTBEAT || cause.timeoutType === TimeoutType.SCHEDULE_TO_START)
   );
+}
+
+function causeType(err: unknown): string | undefined {
+  let e: unknown = err;
+  while (e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) e = e.cause;
+  return e instanceof ApplicationFailure ? (e.type ?? undefined) : undefined;
+}
+
+function messageOf(err: unknown): string {
+  let e: unknown = err;
+  while ((e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) && e.cause) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

@@ -1,8 +1,9 @@
 // Applies the respawn guards before a recreating action: past the limit the
-// VNF goes to ERROR and the monitor stops; otherwise wait out the back-off.
+// VNF goes to ERROR and the monitor holds (watches, does not act) until an
+// operator makes it ACTIVE again; otherwise wait out the back-off.
 import { sleep } from '@temporalio/workflow';
 import { db } from '../activities.js';
-import { evidence, type ActionContext, type ActionResult } from './context.js';
+import { evidence, holdResult, type ActionContext, type ActionResult } from './context.js';
 import { guard } from './guards.js';
 
 /** Returns a final result when the guard stops the action, else undefined after any back-off. */
@@ -21,6 +22,7 @@ export async function crashLoopGuard(ctx: ActionContext): Promise<ActionResult |
         details: { ...evidence(ctx.input), guard: 'respawn_limit' },
       },
     });
+    if (ctx.v2) return holdResult(ctx, verdict.reason);
     return { outcome: { result: 'stop', detail: verdict.reason }, recreated: false };
   }
   if (verdict.backoffMs > 0) {

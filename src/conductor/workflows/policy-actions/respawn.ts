@@ -4,8 +4,17 @@
 import { db } from '../activities.js';
 import { respawnVnfWorkflow } from '../respawn-vnf.js';
 import { underVnfLock } from '../vnf-lock.js';
-import { describeFailure, evidence, type ActionContext, type ActionResult } from './context.js';
-import { claimForAction } from './context.js';
+import {
+  claimForAction,
+  describeFailure,
+  evidence,
+  heldByStatus,
+  holdResult,
+  refusedResult,
+  tellMonitor,
+  type ActionContext,
+  type ActionResult,
+} from './context.js';
 import { crashLoopGuard } from './crash-loop-guard.js';
 import { refuseRecreate } from './refuse-recreate.js';
 import { staleResult } from './stale.js';
@@ -13,6 +22,8 @@ import { staleResult } from './stale.js';
 export async function respawn(ctx: ActionContext): Promise<ActionResult> {
   const { vnfId } = ctx.input;
   if (ctx.claim.stale) return staleResult(ctx);
+  const held = await heldByStatus(ctx);
+  if (held) return held;
   if (!(await db.canRecreate(vnfId))) return refuseRecreate(ctx);
   const stopped = await crashLoopGuardFirst(ctx);
   if (stopped) return stopped;
@@ -23,6 +34,7 @@ export async function respawn(ctx: ActionContext): Promise<ActionResult> {
     ['ACTIVE', 'DEAD'],
   );
   if (claimed === 'stale') return staleResult(ctx);
+  if (claimed === 'hold') return holdResult(ctx, `the VNF is ERROR: no respawn until it is ACTIVE again`);
   if (claimed !== 'claimed')
     return { outcome: { result: 'bad_action', detail: claimed.refused }, recreated: false };
   const backedOff = await crashLoopGuard(ctx);
@@ -31,13 +43,14 @@ export async function respawn(ctx: ActionContext): Promise<ActionResult> {
     { vnfId, reason: describeFailure(ctx.input), details: evidence(ctx.input) },
   ]);
   if (r.status === 'ACTIVE' && r.generation !== undefined && r.vdus) {
+    await tellMonitor(ctx);
     return {
       outcome: { result: 'ok', generation: r.generation, vdus: r.vdus, detail: r.detail },
       recreated: true,
     };
   }
-  if (r.status === 'REFUSED')
-    return { outcome: { result: 'bad_action', detail: r.detail }, recreated: false };
+  if (r.status === 'REFUSED') return refusedResult(ctx, r.detail);
+  if (ctx.v2) return holdResult(ctx, `respawn ended in ${r.status}: ${r.detail}`, true);
   return {
     outcome: { result: 'stop', detail: `respawn ended in ${r.status}: ${r.detail}` },
     recreated: true,

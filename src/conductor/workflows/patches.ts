@@ -1,0 +1,14 @@
+// Patch ids of changes to conductor workflow code that running workflows
+// could replay (docs/development.md: how to change workflow code). Each stays
+// until no run that started before it can exist, then becomes deprecatePatch
+// and is finally removed.
+
+/**
+ * 2026-12: policy actions answer `hold` (VNF in ERROR) and `stale` instead of
+ * bad_action/stop, vdu_autoheal waits out another operation instead of giving
+ * up, and a recreation tells the monitor its new set itself.
+ */
+export const POLICY_ACTION_V2 = 'policy-action-v2';
+
+/** 2026-12: a VNF update (PUT) bumps the monitor generation and updates the monitor. */
+export const UPDATE_VNF_UPDATES_MONITOR = 'update-vnf-updates-monitor';
