@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMonitorStatus } from '../../src/monitoring/status.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
-import type { MonitoredVdu } from '../../src/monitoring/contract.js';
+import { monitorWorkflowId, type MonitoredVdu } from '../../src/monitoring/contract.js';
 import { startTestApi, type Json, type TestApi } from '../helpers/api.js';
 import { sampleTemplate } from '../helpers/fixtures.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
@@ -117,7 +117,9 @@ describe('vnfm through a VNF’s life', () => {
       async () => (await monitorStatus(vnf.id)).targets.length === 2,
     );
 
-    // monitor update: replace the monitored set by hand (here: only the first instance).
+    // A script replaces the monitored set by hand (a raw update signal, one instance, a generation
+    // ahead of the database); `vnfm monitor update` has the conductor put it back on the database's
+    // set, under a generation above both, which the database then holds too.
     const status = await monitorStatus(vnf.id);
     const parsed = parseVnfd(TEMPLATE);
     if (!parsed.ok) throw new Error('sample template invalid');
@@ -129,27 +131,42 @@ describe('vnfm through a VNF’s life', () => {
         targets: [{ instanceId: first.instanceId, ip: first.ip, bootedAt: first.bootedAt }],
       },
     ];
-    const sent = ok(
-      await vnfm([
-        '--json',
-        'monitor',
-        'update',
-        vnf.id,
-        '--vdus-file',
-        file('vdus.json', JSON.stringify(vdus)),
-      ]),
-    ).json<Json>();
-    expect(sent.generation).toBe(status.generation + 1);
-    await eventually('one target', async () => {
+    await stack.client.workflow
+      .getHandle(monitorWorkflowId(vnf.id))
+      .signal('update', { actionId: status.actionId, generation: status.generation + 5, vdus });
+    await eventually('one target', async () => (await monitorStatus(vnf.id)).targets.length === 1);
+    const resynced = ok(await vnfm(['--json', 'monitor', 'update', vnf.id])).json<Json>();
+    expect(resynced.detail).toBe(`monitor updated to generation ${status.generation + 6}`);
+    await eventually('both targets again', async () => {
       const s = await monitorStatus(vnf.id);
-      return s.generation === sent.generation && s.targets.length === 1;
+      return s.generation === status.generation + 6 && s.targets.length === 2;
     });
+    const row = await stack.db.vnf.findUniqueOrThrow({ where: { id: vnf.id } });
+    expect(row.monitorGeneration).toBe(status.generation + 6);
 
-    ok(await vnfm(['monitor', 'kill', vnf.id]));
-    await eventually(
-      'monitor completed',
-      async () => (await monitorStatus(vnf.id)).execution === 'COMPLETED',
+    // stop (kill): recorded, so nothing brings the monitor back; start: a new one, a new actionId;
+    // restart: rebuilt from the database, same actionId.
+    expect(ok(await vnfm(['monitor', 'kill', vnf.id])).stdout).toContain('monitoring stopped');
+    await eventually('monitor ended', async () => (await monitorStatus(vnf.id)).execution === 'TERMINATED');
+    expect((await stack.db.vnf.findUniqueOrThrow({ where: { id: vnf.id } })).monitorActionId).toBeNull();
+    ok(await vnfm(['monitor', 'start', vnf.id]));
+    const started = await eventually('a new monitor', async () => {
+      const s = await monitorStatus(vnf.id);
+      return s.execution === 'RUNNING' && s.targets.length === 2 ? s : undefined;
+    });
+    expect(started.actionId).not.toBe(status.actionId);
+    expect(ok(await vnfm(['monitor', 'start', vnf.id])).stdout).toContain(
+      'a monitor of the current actionId is running',
     );
+    ok(await vnfm(['monitor', 'restart', vnf.id]));
+    const restarted = await eventually('a rebuilt monitor', async () => {
+      const s = await monitorStatus(vnf.id);
+      return s.execution === 'RUNNING' && s.runId !== started.runId ? s : undefined;
+    });
+    expect(restarted.actionId).toBe(started.actionId);
+    const missing = await vnfm(['monitor', 'kill', '00000000-0000-4000-8000-000000000000']);
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toMatch(/could not be found/);
 
     expect(ok(await vnfm(['vnf', 'delete', vnf.id])).stdout).toContain('accepted');
     ok(await vnfm(['vnf', 'wait', vnf.id, '--status', 'DELETED', '--timeout', '60', '--interval', '0.5']));

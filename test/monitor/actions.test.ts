@@ -2,11 +2,21 @@
 // VDU1 instance while VDU2 keeps its instance and IP; a VDU2 failure with
 // log_and_kill deletes the VNF and the monitor completes; a permanently
 // broken VDU is respawned with growing gaps (back-off) until the limit puts
-// the VNF in ERROR and the monitor stops acting.
+// the VNF in ERROR: the monitor keeps watching but holds (no action) until an
+// update makes the VNF ACTIVE again, and then acts again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
+import { getMonitorStatus } from '../../src/monitoring/status.js';
 import { createVnf, liveInstances, sampleTemplate, vnfEvents, vnfStatus } from '../helpers/fixtures.js';
-import { delay, monitorExecution, netnsVimEnv, template, type VimEnv } from '../helpers/lifecycle.js';
+import { UPDATE_VNF_WORKFLOW } from '../../src/conductor/contract.js';
+import {
+  delay,
+  monitorExecution,
+  netnsVimEnv,
+  requestOperation,
+  template,
+  type VimEnv,
+} from '../helpers/lifecycle.js';
 import { icmpInEchos, netnsUnavailable } from '../helpers/netns.js';
 import { httpStatus } from '../vim/helpers.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
@@ -114,7 +124,7 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
         reason: string;
       };
       // The delete kills the monitor while the action still runs, or the action's own answer ends it.
-      expect(result.reason).toMatch(/^stop: (log_and_kill|killed)/);
+      expect(result.reason).toMatch(/^(stop: log_and_kill|killed)/);
       expect(await env.namespaces()).toEqual([]);
       expect(await liveInstances(stack.db, vnfId)).toEqual([]);
       expect(
@@ -130,7 +140,7 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
     });
   });
 
-  it('a permanently broken VDU: respawns with growing gaps, then the limit → ERROR, monitor stops', async () => {
+  it('a permanently broken VDU: respawns with growing gaps, then the limit → ERROR and the monitor holds; an update lets it act again', async () => {
     const backoff = 4;
     const tpl = template('vnfd-ping-respawn', {
       image: 'broken-image',
@@ -146,7 +156,12 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
     });
     const vnfId = await createVnf(stack, env, tpl, 'broken');
     await eventually('VNF in ERROR', async () => (await vnfStatus(stack.db, vnfId)) === 'ERROR', 60_000);
-    await eventually('monitor completed', async () => (await monitorExecution(stack, vnfId)) === 'COMPLETED');
+    const held = await eventually('monitor HELD', async () => {
+      const s = await status(vnfId);
+      return s.state === 'HELD' ? s : undefined;
+    });
+    expect(held.hold?.reason).toMatch(/respawn limit reached/);
+    expect(await monitorExecution(stack, vnfId)).toBe('RUNNING');
 
     const events = await vnfEvents(stack.db, vnfId);
     const respawned = events.filter(
@@ -175,20 +190,41 @@ describe.skipIf(skip)('monitor: policy actions on netns VDUs', () => {
     );
     const vnf = await stack.db.vnf.findUniqueOrThrow({ where: { id: vnfId } });
     expect(vnf.errorReason).toMatch(/respawn limit reached/);
-    const result = (await stack.client.workflow.getHandle(monitorWorkflowId(vnfId)).result()) as {
-      reason: string;
-    };
-    expect(result.reason).toMatch(/^stop: respawn limit reached/);
-
-    // Three recreations, one refused; no leaked namespace; nothing more happens.
+    // Three recreations, one refused; no leaked namespace; nothing more happens while held,
+    // though the monitor still probes the VDU and sees it fail.
     const execs = await stack.db.policyActionExecution.findMany({ where: { vnfId } });
     expect(execs).toHaveLength(4);
     expect(execs.filter((e) => (e.result as { recreated?: boolean }).recreated)).toHaveLength(3);
     const live = await liveInstances(stack.db, vnfId);
     expect(live).toHaveLength(1);
     expect(await env.namespaces()).toEqual([live[0]!.vimResourceId]);
+    const probed = async () => (await getMonitorStatus(stack.client, vnfId))!.targets[0]!.lastProbeAt ?? '';
+    const before = await probed();
     await delay(3000);
     expect(await stack.db.policyActionExecution.count({ where: { vnfId } })).toBe(4);
     expect(await vnfStatus(stack.db, vnfId)).toBe('ERROR');
+    await eventually('the VDU still probed', async () => (await probed()) > before);
+    expect((await status(vnfId)).targets[0]!.state).toBe('held');
+
+    // The operator's update (PUT) makes it ACTIVE: the monitor acts again — and the guard,
+    // with three recreations still in its window, puts it back in ERROR at once.
+    const update = await requestOperation(stack, UPDATE_VNF_WORKFLOW, {
+      vnfId,
+      attributes: { config: { fixed: true } },
+    });
+    expect(update.answer).toMatchObject({ accepted: true });
+    await eventually(
+      'a fifth policy action',
+      async () =>
+        (await stack.db.policyActionExecution.count({ where: { vnfId } })) === 5 ? true : undefined,
+      60_000,
+    );
+    await eventually('HELD again', async () => (await status(vnfId)).state === 'HELD');
+    expect(await vnfStatus(stack.db, vnfId)).toBe('ERROR');
+    expect(
+      await stack.db.policyActionExecution.count({
+        where: { vnfId, result: { path: ['recreated'], equals: true } },
+      }),
+    ).toBe(3);
   });
 });

@@ -229,7 +229,7 @@ export class Sim {
       seed: this.seed,
       message: `${message}
 state: ${JSON.stringify(brief)}`,
-      trace: this.trace.slice(-Number(process.env.VNFM_PROPERTY_TRACE ?? 60)),
+      trace: this.trace.slice(-Number(process.env.PROPERTY_TRACE ?? 60)),
     };
     throw e;
   }

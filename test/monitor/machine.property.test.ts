@@ -1,14 +1,14 @@
 // Property test of the monitor's state machine: thousands of random event
 // sequences against a simulated world (machine-sim.ts) per run, each checked
 // step by step and once the world has been quiet long enough. The base seed
-// is random unless VNFM_PROPERTY_SEED is set; a failure prints the seed that
-// reproduces it (VNFM_PROPERTY_SEED=<seed> VNFM_PROPERTY_RUNS=1 npx vitest run test/monitor/machine.property.test.ts).
+// is random unless PROPERTY_SEED is set; a failure prints the seed that
+// reproduces it (PROPERTY_SEED=<seed> PROPERTY_RUNS=1 npx vitest run test/monitor/machine.property.test.ts).
 import { describe, expect, it } from 'vitest';
 import { TRANSITIONS } from '../../src/workflows/monitor/machine.js';
 import { Sim, type Violation } from './machine-sim.js';
 
-const RUNS = Number(process.env.VNFM_PROPERTY_RUNS ?? 3000);
-const BASE = Number(process.env.VNFM_PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
+const BASE = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('monitor state machine (property)', () => {
   it(`${RUNS} random histories from seed ${BASE} keep every invariant`, () => {
@@ -25,7 +25,7 @@ describe('monitor state machine (property)', () => {
         const v = (err as { violation?: Violation }).violation;
         if (!v) throw new Error(`seed ${seed}: ${(err as Error).message}`, { cause: err });
         throw new Error(
-          `invariant broken with seed ${v.seed} (reproduce: VNFM_PROPERTY_SEED=${v.seed} VNFM_PROPERTY_RUNS=1): ${v.message}\n` +
+          `invariant broken with seed ${v.seed} (reproduce: PROPERTY_SEED=${v.seed} PROPERTY_RUNS=1): ${v.message}\n` +
             `last steps:\n  ${v.trace.join('\n  ')}`,
           { cause: err },
         );

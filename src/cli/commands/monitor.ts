@@ -26,6 +26,7 @@ const temporal = async () => ({
 
 async function withTemporal<T>(
   fn: (client: Client, t: Awaited<ReturnType<typeof temporal>>) => Promise<T>,
+  who = 'a monitor worker',
 ): Promise<T> {
   const t = await temporal();
   const { WorkflowNotFoundError, isGrpcServiceError } = t;
@@ -38,7 +39,7 @@ async function withTemporal<T>(
     if (err instanceof WorkflowNotFoundError) throw new CliError(err.message, EXIT.NOT_FOUND);
     if (isGrpcServiceError((err as { cause?: unknown }).cause ?? err)) {
       throw new CliError(
-        `Temporal did not answer within ${DEADLINE_MS / 1000} s (${(err as Error).message}): is a monitor worker running?`,
+        `Temporal did not answer within ${DEADLINE_MS / 1000} s (${(err as Error).message}): is ${who} running?`,
       );
     }
     throw err;
@@ -115,14 +116,16 @@ export function monitorCommands(program: Command, ctx: CliContext): void {
       .argument('<vnf-id>', 'VNF id')
       .action(async (vnfId: string) => {
         const cfg = temporalConfig();
-        const answer = await withTemporal((c, t) =>
-          t.requestMonitorCommand(
-            c,
-            cfg.conductorTaskQueue,
-            vnfId,
-            command,
-            `vnfm cli (${userInfo().username})`,
-          ),
+        const answer = await withTemporal(
+          (c, t) =>
+            t.requestMonitorCommand(
+              c,
+              cfg.conductorTaskQueue,
+              vnfId,
+              command,
+              `vnfm cli (${userInfo().username})`,
+            ),
+          'a conductor',
         );
         if (answer.kind === 'busy')
           throw new CliError(
