@@ -1,0 +1,202 @@
+// The monitor's shell (src/workflows/monitor/workflow.ts) on a real Temporal
+// server, with the probe loop, its control queue, the conductor's event
+// writes and policy actions played by the test (test/monitor/shell/). Each
+// test is one hole the implementation before the state machine had, driven
+// through exactly the interleaving that showed it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitorWorkflowId } from '../../src/monitoring/contract.js';
+import { temporalAddress } from '../helpers/env.js';
+import { privateTemporal } from '../helpers/lifecycle.js';
+import { eventually } from '../helpers/workers.js';
+import { ShellWorld } from './shell/harness.js';
+
+describe('monitor shell', () => {
+  let w: ShellWorld;
+  beforeAll(async () => {
+    w = await ShellWorld.start(temporalAddress());
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('a stale answer ends the episode: a target that still fails is acted on again', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const first = await w.action(m.vnfId, 0);
+    expect(first.req).toMatchObject({ episode: 1, generation: 1, instanceId: 't1', protocol: 2 });
+    const seen = w.loops.length;
+    first.answer({
+      outcome: { result: 'stale', generation: 1, vdus: m.input.vdus, detail: 'scaled meanwhile' },
+    });
+    // Judged afresh: the new loop has the target without an episode and with fresh counts.
+    const loop = await w.liveLoop(m.vnfId, seen);
+    expect(loop.input.counters.t1).toMatchObject({ consecutiveFailures: 0 });
+    expect(loop.input.counters.t1?.episode).toBeUndefined();
+    loop.end({ kind: 'failure', instanceId: 't1' });
+    const second = await w.action(m.vnfId, 1);
+    expect(second.req).toMatchObject({ episode: 2, instanceId: 't1' });
+    second.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'done' } });
+  });
+
+  it('a policy action that fails for good: a give-up event, the episode ends, the next waits', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const seen = w.loops.length;
+    (await w.action(m.vnfId, 0)).answer({ fail: { message: 'cleanup failed', type: 'Boom' } });
+    const gaveUp = await w.write(m.vnfId, 'gave_up');
+    expect(gaveUp.event.detail).toMatch(/respawn for episode 1 failed \(cleanup failed\).*in 30 s/);
+    const loop = await w.liveLoop(m.vnfId, seen);
+    expect(loop.input.counters.t1?.episode).toBeUndefined();
+    loop.end({ kind: 'failure', instanceId: 't1' });
+    const t = await eventually('a deferred episode', async () => {
+      const s = await w.status(m.handle);
+      return s.targets[0]?.episodeStatus === 'waiting_retry' ? s.targets[0] : undefined;
+    });
+    expect(Date.parse(t.retryAt!) - Date.now()).toBeGreaterThan(10_000);
+    expect(w.actions.filter((a) => a.req.vnfId === m.vnfId)).toHaveLength(1);
+  });
+
+  it('episode numbers continue above an earlier monitor’s, and a taken one is skipped', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'log' }], firstEpisode: 7 });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const first = await w.action(m.vnfId, 0);
+    expect(first.req.episode).toBe(7);
+    first.answer({ fail: { message: 'episode 7 was another failure', type: 'EpisodeTaken' } });
+    const again = await w.action(m.vnfId, 1);
+    expect(again.req).toMatchObject({ episode: 8, instanceId: 't1' });
+    again.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'logged' } });
+    await eventually('the episode open as acted', async () => {
+      const s = await w.status(m.handle);
+      return s.targets[0]?.episodeStatus === 'acted' && s.targets[0].episode === 8;
+    });
+  });
+
+  it('a malformed update is ignored with its reason; the monitor goes on and takes a valid one', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1' }] });
+    await w.liveLoop(m.vnfId);
+    await m.handle.signal('update', { actionId: m.actionId, generation: 5, vdus: [{ vduName: 'VDU1' }] });
+    await m.handle.signal('kill', 'not an object');
+    await eventually('two messages ignored', async () => (await w.status(m.handle)).ignoredMessages === 2);
+    const s = await w.status(m.handle);
+    expect(s.lastIgnored).toMatch(/^kill: message must be an object/);
+    expect(s.generation).toBe(1);
+    const vdus = [
+      ...m.input.vdus,
+      {
+        ...m.input.vdus[0]!,
+        vduName: 'VDU2',
+        targets: [{ instanceId: 't2', ip: '10.9.200.1', bootedAt: '2026-01-01T00:00:00.000Z' }],
+      },
+    ];
+    await m.handle.signal('update', { actionId: m.actionId, generation: 2, vdus });
+    await eventually('the valid update taken', async () => {
+      const st = await w.status(m.handle);
+      return st.generation === 2 && st.targets.length === 2;
+    });
+    expect((await m.handle.describe()).status.name).toBe('RUNNING');
+  });
+
+  it('probing never waits for the database: a recovery is written in the background', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'log' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    (await w.action(m.vnfId, 0)).answer({
+      outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'logged' },
+    });
+    // The only target is back in a loop once its action is done, its episode open (log).
+    const inEpisode = await w.waitFor('a loop probing t1 in its episode', () =>
+      w.loops.findLast((l) => l.input.vnfId === m.vnfId && !l.ended && l.input.counters.t1?.episode === 1),
+    );
+    w.holdWrites = true;
+    try {
+      const seen = w.loops.length;
+      inEpisode.end({ kind: 'recovered', instanceId: 't1' });
+      const write = await w.write(m.vnfId, 'recovered');
+      // The database does not answer, and yet the target is probed again.
+      const next = await w.liveLoop(m.vnfId, seen);
+      expect(next.input.counters.t1?.episode).toBeUndefined();
+      write.done();
+    } finally {
+      w.holdWrites = false;
+    }
+  });
+
+  it("a failure on one target is acted on while another target's action still runs", async () => {
+    const m = await w.startMonitor({
+      targets: [
+        { id: 't1', action: 'vdu_autoheal', vdu: 'VDU1' },
+        { id: 't2', action: 'vdu_autoheal', vdu: 'VDU2' },
+      ],
+    });
+    const before = await w.liveLoop(m.vnfId);
+    const seen = w.loops.length;
+    before.end({ kind: 'failure', instanceId: 't1' });
+    const first = await w.action(m.vnfId, 0);
+    // t2 stays watched while t1 heals.
+    const loop = await w.liveLoop(m.vnfId, seen);
+    expect(loop.input.targets.map((t) => t.instanceId)).toEqual(['t2']);
+    loop.end({ kind: 'failure', instanceId: 't2' });
+    const second = await w.action(m.vnfId, 1);
+    expect(second.req).toMatchObject({ instanceId: 't2', episode: 2 });
+    expect((await w.status(m.handle)).actions?.map((a) => a.instanceId).sort()).toEqual(['t1', 't2']);
+    first.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'healed' } });
+    second.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'healed' } });
+  });
+
+  it('a VNF in ERROR is watched but not acted on; an update saying ACTIVE lets it act again', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }], vnfStatus: 'ERROR' });
+    await eventually('HELD', async () => (await w.status(m.handle)).state === 'HELD');
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const held = await w.write(m.vnfId, 'held');
+    expect(held.event.detail).toMatch(/no respawn: the VNF is ERROR/);
+    await eventually('target held', async () => (await w.status(m.handle)).targets[0]?.state === 'held');
+    expect(w.actions.filter((a) => a.req.vnfId === m.vnfId)).toHaveLength(0);
+    const seen = w.loops.length;
+    await m.handle.signal('update', {
+      actionId: m.actionId,
+      generation: 2,
+      vdus: m.input.vdus,
+      vnfStatus: 'ACTIVE',
+    });
+    const loop = await eventually('a loop judging the target afresh', async () => {
+      const l = w.loops.slice(seen).findLast((x) => x.input.vnfId === m.vnfId && !x.ended);
+      if (l) return l;
+      const current = w.loops.findLast((x) => x.input.vnfId === m.vnfId && !x.ended);
+      return current?.controls.some((c) => c.command === 'update' && c.reset?.includes('t1'))
+        ? current
+        : undefined;
+    });
+    loop.end({ kind: 'failure', instanceId: 't1' });
+    expect((await w.action(m.vnfId, 0)).req).toMatchObject({ generation: 2, instanceId: 't1' });
+  });
+});
+
+describe('monitor shell: continue-as-new', () => {
+  let temporal: Awaited<ReturnType<typeof privateTemporal>>;
+  let w: ShellWorld;
+  beforeAll(async () => {
+    temporal = await privateTemporal({ 'limit.historyCount.suggestContinueAsNew': 40 });
+    w = await ShellWorld.start(temporal.address);
+  });
+  afterAll(async () => {
+    await w?.close();
+    await temporal?.stop();
+  });
+
+  it('a kill that arrives while the loop stops for continue-as-new completes the monitor', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1' }] });
+    const loop = await w.liveLoop(m.vnfId);
+    // An unreachable worker: the stop waits out its grace period, the window a kill fell into.
+    loop.deaf = true;
+    const runId = (await m.handle.describe()).runId;
+    for (let i = 0; i < 40 && !loop.controls.some((c) => c.command === 'stop'); i++)
+      await m.handle.signal('pause', { actionId: 'someone else' });
+    await eventually('the loop told to stop for continue-as-new', async () =>
+      loop.controls.some((c) => c.command === 'stop'),
+    );
+    await m.handle.signal('kill', { actionId: m.actionId });
+    expect(await m.handle.result()).toEqual({ reason: 'killed' });
+    const last = await w.client.workflow.getHandle(monitorWorkflowId(m.vnfId)).describe();
+    expect(last.runId).toBe(runId);
+    expect(last.status.name).toBe('COMPLETED');
+  });
+});
