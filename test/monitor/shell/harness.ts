@@ -91,7 +91,8 @@ export class ShellWorld {
     const conductorQueue = `shell-conductor-${suffix}`;
     const connection = await NativeConnection.connect({ address });
     const client = new Client({ connection: await Connection.connect({ address }) });
-    let world!: ShellWorld;
+    const ref: { world?: ShellWorld } = {};
+    const world = () => ref.world!;
     const monitor = await Worker.create({
       connection,
       taskQueue: queue,
@@ -102,8 +103,8 @@ export class ShellWorld {
           controlTaskQueue: queue,
           heartbeatTimeoutMs: 60_000,
         }),
-        runProbeLoop: (input: ProbeLoopInput) => world.runLoop(input),
-        controlProbeLoop: async (msg: ProbeLoopControl) => world.control(msg),
+        runProbeLoop: (input: ProbeLoopInput) => world().runLoop(input),
+        controlProbeLoop: async (msg: ProbeLoopControl) => world().control(msg),
       },
     });
     const conductor = await Worker.create({
@@ -111,22 +112,23 @@ export class ShellWorld {
       taskQueue: conductorQueue,
       workflowBundle: await workflowBundle(STUB_WORKFLOWS),
       activities: {
-        stubPolicyAction: (req: PolicyActionInput) => world.policyAction(req),
-        recordMonitorEvent: (event: MonitorEventInput) => world.recordEvent(event),
+        stubPolicyAction: (req: PolicyActionInput) => world().policyAction(req),
+        recordMonitorEvent: (event: MonitorEventInput) => world().recordEvent(event),
       },
     });
     const running = Promise.all([monitor.run(), conductor.run()]);
-    world = new ShellWorld(client, queue, conductorQueue, async () => {
+    const made = new ShellWorld(client, queue, conductorQueue, async () => {
       monitor.shutdown();
       conductor.shutdown();
-      for (const l of world.loops) if (!l.ended) l.end({ kind: 'stopped', reason: 'shutdown' });
-      for (const a of world.actions) a.answer({ fail: { message: 'test over', type: 'TestOver' } });
-      for (const w of world.writes) w.done();
+      for (const l of made.loops) if (!l.ended) l.end({ kind: 'stopped', reason: 'shutdown' });
+      for (const a of made.actions) a.answer({ fail: { message: 'test over', type: 'TestOver' } });
+      for (const w of made.writes) w.done();
       await running;
       await client.connection.close();
       await connection.close();
     });
-    return world;
+    ref.world = made;
+    return made;
   }
 
   close(): Promise<void> {
