@@ -4,16 +4,16 @@
 // the process that runs the loop within a round trip instead of waiting for
 // the next heartbeat.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type {
-  MonitorActivities,
-  ProbeLoopControl,
-  ProbeLoopInput,
-  ProbeLoopResult,
+import {
+  controlQueueOf,
+  type MonitorActivities,
+  type ProbeLoopControl,
+  type ProbeLoopInput,
+  type ProbeLoopResult,
 } from '../monitoring/contract.js';
 import { ProbeLoop, type LoopObserver, type Prober } from './probe-loop.js';
 
-/** The control queue that goes with a worker's loop queue. */
-export const controlQueueOf = (loopQueue: string): string => `${loopQueue}-ctl`;
+export { controlQueueOf } from '../monitoring/contract.js';
 
 export interface LoopRegistryOptions {
   loopQueue: string;
@@ -21,12 +21,15 @@ export interface LoopRegistryOptions {
   heartbeatTimeoutMs: number;
   probe: Prober;
   observer?: LoopObserver;
+  onQuarantine?: (untilMs: number, reason: string) => void;
 }
 
 /** The loops running in this process. */
 export class LoopRegistry {
   private readonly loops = new Map<string, ProbeLoop>();
   private draining = false;
+  /** Until when (ms) the conductor took this worker out of probing, and why. */
+  private quarantine?: { untilMs: number; reason: string };
 
   constructor(readonly opts: LoopRegistryOptions) {}
 
@@ -46,10 +49,22 @@ export class LoopRegistry {
     for (const l of this.loops.values()) l.stop('shutdown');
   }
 
+  /** The conductor's word that this worker's probes cannot be trusted now: other workers take its loops. */
+  quarantined(): { untilMs: number; reason: string } | undefined {
+    if (this.quarantine && this.quarantine.untilMs <= Date.now()) this.quarantine = undefined;
+    return this.quarantine;
+  }
+
   activities(): MonitorActivities {
     return {
       pickProbeWorker: async () => {
         if (this.draining) throw ApplicationFailure.retryable('worker is shutting down', 'WorkerDraining');
+        const q = this.quarantined();
+        if (q)
+          throw ApplicationFailure.retryable(
+            `worker quarantined until ${new Date(q.untilMs).toISOString()}: ${q.reason}`,
+            'WorkerQuarantined',
+          );
         if (this.loops.size >= this.opts.maxLoops) {
           throw ApplicationFailure.retryable(
             `worker at capacity (${this.loops.size} loops, VNFM_MONITOR_MAX_LOOPS=${this.opts.maxLoops})`,
@@ -64,6 +79,13 @@ export class LoopRegistry {
       },
       runProbeLoop: (input: ProbeLoopInput) => this.runLoop(input),
       controlProbeLoop: async (msg: ProbeLoopControl) => {
+        if (msg.command === 'quarantine') {
+          this.quarantine = { untilMs: msg.untilMs, reason: msg.reason };
+          this.opts.onQuarantine?.(msg.untilMs, msg.reason);
+          // Every loop ends; its monitor re-picks a worker, which is not this one for a while.
+          for (const l of this.loops.values()) l.stop('control');
+          return true;
+        }
         const loop = this.loops.get(msg.loopId);
         if (!loop) return false;
         if (msg.command === 'stop') {
@@ -93,7 +115,9 @@ export class LoopRegistry {
     // Server-side cancellation, timeouts and worker shutdown all end up here.
     ctx.cancelled.catch(() => loop.stop('cancelled'));
     try {
-      return await loop.run();
+      const r = await loop.run();
+      // The size of this worker's vantage: a correlation scope of its own.
+      return r.kind === 'failure' ? { ...r, workerTargets: this.targets() } : r;
     } finally {
       this.loops.delete(input.loopId);
     }

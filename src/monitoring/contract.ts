@@ -85,6 +85,10 @@ export interface Episode {
    */
   status: 'acting' | 'acted' | 'held' | 'covered' | 'waiting_retry';
   retryAt?: number;
+  /** held: why (the VNF's status, or a correlated-failure hold of its VIM or worker). */
+  reason?: string;
+  /** held by a correlated-failure hold (not by the VNF's status): that hold's id. */
+  holdId?: string;
 }
 
 /** What survives continue-as-new: the state machine's durable state (machine.ts carry()). */
@@ -120,6 +124,11 @@ export interface UpdateSignal {
 export interface PauseSignal {
   actionId: string;
 }
+export interface ActionPhaseSignal {
+  actionId: string;
+  episode: number;
+  phase: string;
+}
 
 export interface TargetStatus extends TargetCounters {
   vduName: string;
@@ -133,6 +142,8 @@ export interface TargetStatus extends TargetCounters {
   episodeStatus?: Episode['status'];
   /** waiting_retry: when the next action may run. */
   retryAt?: string;
+  /** held: why. */
+  reason?: string;
 }
 
 export interface MonitorStatus {
@@ -167,6 +178,8 @@ export const SIGNAL_KILL = 'kill';
 export const SIGNAL_UPDATE = 'update';
 export const SIGNAL_PAUSE = 'pause';
 export const SIGNAL_RESUME = 'resume';
+/** From the conductor: where a running or held action stands (confirming, queued, released, ...). */
+export const SIGNAL_ACTION_PHASE = 'actionPhase';
 export const QUERY_STATUS = 'status';
 
 // ---- conductor's policy actions ----
@@ -194,10 +207,12 @@ export interface PolicyActionInput {
   /** The VDU's policy (for guards: respawn limit/backoff). */
   policy: MonitoringPolicy;
   /**
-   * 2: the caller understands the stale and hold outcomes (the state machine). Absent: a
-   * monitor of the legacy implementation, answered in its terms (stale → ok, hold → stop).
+   * 2: the caller understands the stale and hold outcomes (the state machine); 3: also deferred
+   * and unconfirmed. Absent: a monitor of the legacy implementation, answered in its terms.
    */
-  protocol?: 2;
+  protocol?: 2 | 3;
+  /** Who saw the failure: the probe loop's worker queue and how many targets it probed. */
+  vantage?: { taskQueue: string; targets: number };
 }
 
 /**
@@ -216,6 +231,10 @@ export type PolicyActionOutcome =
       detail: string;
       vnfStatus: MonitoredVnfStatus;
     }
+  /** Held by a correlated-failure hold of the target's VIM or worker: watch, the conductor decides later. */
+  | { result: 'deferred'; detail: string; holdId: string }
+  /** A second vantage found the target answering: not acted on; the reporting worker's path is suspect. */
+  | { result: 'unconfirmed'; detail: string; retryAfterMs: number }
   | { result: 'bad_action'; detail: string }
   | { result: 'stop'; detail: string };
 
@@ -242,6 +261,9 @@ export interface MonitorEventInput {
 
 // ---- the probe loop (a long-running activity on the worker that runs it) ----
 
+/** The control queue that goes with a monitor worker's loop queue. */
+export const controlQueueOf = (loopQueue: string): string => `${loopQueue}-ctl`;
+
 export interface LoopTarget extends MonitorTarget {
   vduName: string;
   policy: MonitoringPolicy;
@@ -262,7 +284,13 @@ export interface ProbeLoopInput {
 
 export type ProbeLoopResult =
   /** A target crossed its failure threshold (and is not already in an episode). */
-  | { kind: 'failure'; instanceId: string; counters: Record<string, TargetCounters> }
+  | {
+      kind: 'failure';
+      instanceId: string;
+      counters: Record<string, TargetCounters>;
+      /** Set by the worker: how many targets it probes (the correlation scope of its path). */
+      workerTargets?: number;
+    }
   /** A target in a failure episode reached its success threshold. */
   | { kind: 'recovered'; instanceId: string; counters: Record<string, TargetCounters> }
   | {
@@ -273,6 +301,8 @@ export type ProbeLoopResult =
 
 export type ProbeLoopControl =
   | { loopId: string; command: 'stop' }
+  /** The conductor found this worker's probe path unreliable: hand every loop to other workers for a while. */
+  | { loopId: string; command: 'quarantine'; untilMs: number; reason: string }
   | {
       loopId: string;
       command: 'update';

@@ -99,6 +99,8 @@ export class Sim {
   runs = 1;
   quiet = false;
   readonly allowedPairs = new Set(TRANSITIONS.map(([a, b]) => `${a}->${b}`));
+  /** Holds the operator cancelled: their targets stay held until they recover. */
+  readonly cancelled = new Set<string>();
   /** MonitorState changes this run made, as `from->to`. */
   readonly observed = new Set<string>();
 
@@ -517,6 +519,19 @@ state: ${JSON.stringify(brief)}`,
       this.dbStatus = 'ERROR';
       outcome = { result: 'hold', ...set(), detail: 'respawn limit', vnfStatus: 'ERROR' };
     } else if (roll < 0.21) outcome = { result: 'bad_action', detail: 'obsolete' };
+    else if (action !== 'log' && roll < 0.27) {
+      // A correlated-failure hold: the conductor acts later (released) or never (cancelled).
+      const holdId = `h${episode}`;
+      this.at(this.r.int(1000, 90_000), `hold ${holdId} decided`, () =>
+        this.decideHold(holdId, instanceId, action),
+      );
+      outcome = { result: 'deferred', detail: 'correlated failure in VIM v1', holdId };
+    } else if (action !== 'log' && roll < 0.3)
+      outcome = {
+        result: 'unconfirmed',
+        detail: 'answers from the conductor',
+        retryAfterMs: this.r.int(1000, 60_000),
+      };
     else if (action === 'log') outcome = { result: 'ok', ...set(), detail: 'logged' };
     else if (action === 'log_and_kill') {
       this.vnfGone = true;
@@ -530,6 +545,26 @@ state: ${JSON.stringify(brief)}`,
       outcome = { result: 'ok', ...set(), detail: 'recreated' };
     }
     this.feed({ type: 'actionEnded', episode, outcome });
+  }
+
+  /** The conductor's decision on a held action: released (it acts, the set changes) or cancelled. */
+  private decideHold(holdId: string, instanceId: string, action: PolicyActionName): void {
+    if (this.vnfGone || this.completed) return;
+    const live = this.dbVdus.some((v) => v.targets.some((t) => t.instanceId === instanceId));
+    if (!live || this.healthy.get(instanceId)) return; // recovered or replaced meanwhile: nothing to do
+    if (!this.quiet && this.r.chance(0.3)) {
+      this.cancelled.add(holdId);
+      return;
+    }
+    if (action === 'log_and_kill') {
+      this.vnfGone = true;
+      this.feed({ type: 'kill', actionId: this.input.actionId });
+      return;
+    }
+    const ids =
+      action === 'respawn' ? this.dbVdus.flatMap((v) => v.targets.map((t) => t.instanceId)) : [instanceId];
+    this.replaceTargets(ids);
+    this.sendUpdate(this.dbStatus);
   }
 
   // ---- the outside world, at random ----
@@ -562,6 +597,13 @@ state: ${JSON.stringify(brief)}`,
     else if (roll < 0.6)
       this.feed({ type: r.pick(['kill', 'pause', 'resume'] as const), actionId: 'someone-else' });
     else if (roll < 0.64) this.feed({ type: 'ignored', reason: 'update: vdus must be a list' });
+    else if (roll < 0.66 && this.pendingActions.size)
+      this.feed({
+        type: 'actionPhase',
+        actionId: this.input.actionId,
+        episode: r.pick([...this.pendingActions.keys()]),
+        phase: 'queued for a recreation slot',
+      });
     else if (roll < 0.72) this.feed({ type: 'pause', actionId: this.input.actionId });
     else if (roll < 0.8) this.feed({ type: 'resume', actionId: this.input.actionId });
     else if (roll < 0.85) this.feed({ type: 'canSuggested' });
@@ -633,6 +675,7 @@ state: ${JSON.stringify(brief)}`,
       const healthy = this.healthy.get(t.instanceId) ?? false;
       if (healthy && ep) this.fail(`healthy ${t.instanceId} still in episode ${ep.id} (${ep.status})`);
       if (!healthy && !ep) this.fail(`failing ${t.instanceId} has no episode after quiet`);
+      if (!healthy && ep && ep.status === 'held' && ep.holdId && this.cancelled.has(ep.holdId)) continue;
       if (!healthy && ep && !['acted', 'waiting_retry'].includes(ep.status))
         this.fail(`failing ${t.instanceId}: episode ${ep.id} stuck ${ep.status}`);
     }

@@ -68,10 +68,11 @@ export const TRANSITIONS: readonly (readonly [MonitorState | '[*]', MonitorState
   ['PROBING', 'ACTING', 'failure'],
   ['ACTING', 'PROBING', 'outcome ok or stale'],
   ['ACTING', 'WAITING_DELAY', 'outcome with new targets'],
-  ['ACTING', 'HELD', 'outcome hold'],
+  ['ACTING', 'HELD', 'outcome hold or deferred'],
+  ['HELD', 'ACTING', 'failure of another target'],
   ['PROBING', 'HELD', 'update (VNF ERROR)'],
   ['WAITING_DELAY', 'HELD', 'update (VNF ERROR)'],
-  ['HELD', 'PROBING', 'update (VNF ACTIVE)'],
+  ['HELD', 'PROBING', 'update (VNF ACTIVE) or recovery'],
   ['HELD', 'WAITING_DELAY', 'update (VNF ACTIVE)'],
   ['WAITING_DELAY', 'PAUSED', 'pause'],
   ['PROBING', 'PAUSED', 'pause'],
@@ -112,6 +113,8 @@ export interface ActionRef {
   /** vnf: the action replaces or removes the whole VNF (respawn, log_and_kill). */
   scope: 'vnf' | 'target';
   startedAt: number;
+  /** Where the conductor says the action stands (actionPhase signal). */
+  phase?: string;
 }
 
 export interface MachineState extends Omit<CarriedMonitorState, 'version'> {
@@ -147,6 +150,7 @@ export type MachineEvent =
   | { type: 'pause'; actionId: string }
   | { type: 'resume'; actionId: string }
   | { type: 'update'; actionId: string; generation: number; vdus: MonitoredVdu[]; vnfStatus?: string }
+  | { type: 'actionPhase'; actionId: string; episode: number; phase: string }
   /** A malformed message (messages.ts says why). */
   | { type: 'ignored'; reason: string }
   | { type: 'loopStarted'; loopId: string; taskQueue: string }
@@ -364,6 +368,17 @@ export function step(state: MachineState, ev: MachineEvent, now: number): Step {
     case 'ignored':
       ignore(s, cmds, ev.reason);
       break;
+    case 'actionPhase': {
+      if (ev.actionId !== s.actionId) {
+        ignore(s, cmds, `actionPhase for action ${ev.actionId}, not this monitor's ${s.actionId}`);
+        break;
+      }
+      const a = s.actions[String(ev.episode)];
+      if (a) a.phase = ev.phase;
+      const held = Object.values(s.episodes).find((e) => e.id === ev.episode && e.status === 'held');
+      if (held) held.reason = ev.phase;
+      break;
+    }
     case 'loopStarted':
       if (s.loop?.id === ev.loopId && s.loop.status === 'starting') {
         s.loop.status = 'running';
@@ -445,7 +460,8 @@ function replaceSet(
 function liftHold(s: MachineState): void {
   s.hold = undefined;
   // Failures seen while held are judged afresh now that the VNF is ACTIVE again.
-  for (const [id, ep] of Object.entries(s.episodes)) if (ep.status === 'held') closeEpisode(s, id, true);
+  for (const [id, ep] of Object.entries(s.episodes))
+    if (ep.status === 'held' && ep.holdId === undefined) closeEpisode(s, id, true);
 }
 
 function closeEpisode(s: MachineState, instanceId: string, judgeAfresh: boolean): void {
@@ -494,11 +510,12 @@ function writeEvent(
 
 function loopEnded(
   s: MachineState,
-  ev: Extract<MachineEvent, { type: 'loopEnded' }>,
+  ev: Extract<MachineEvent, { type: 'loopEnded' }> & { loopQueue?: string },
   now: number,
   cmds: Command[],
 ): void {
   if (s.loop?.id !== ev.loopId) return; // an older loop's late news
+  ev = { ...ev, ...(s.loop.taskQueue ? { loopQueue: s.loop.taskQueue } : {}) };
   s.loop = undefined;
   const reported = ev.result?.counters ?? ev.counters ?? {};
   const current = new Map(targetsOf(s).map((t) => [t.instanceId, t]));
@@ -545,15 +562,25 @@ function loopEnded(
   }
   // failure: the target crossed its failure threshold outside any episode.
   if (s.episodes[t.instanceId] || s.paused || s.phase === 'stopping') return;
-  openEpisode(s, t, now, cmds);
+  const vantage = ev.loopQueue
+    ? { taskQueue: ev.loopQueue, targets: r.kind === 'failure' ? (r.workerTargets ?? 0) : 0 }
+    : undefined;
+  openEpisode(s, t, now, cmds, vantage);
 }
 
-function openEpisode(s: MachineState, t: LoopTarget, now: number, cmds: Command[]): void {
+function openEpisode(
+  s: MachineState,
+  t: LoopTarget,
+  now: number,
+  cmds: Command[],
+  vantage?: PolicyActionInput['vantage'],
+): void {
   const ep: Episode = { id: s.nextEpisode++, openedAt: now, status: 'acting' };
   s.episodes[t.instanceId] = ep;
   const retry = s.retries[t.instanceId];
   if (s.hold) {
     ep.status = 'held';
+    ep.reason = s.hold.reason;
     writeEvent(s, cmds, {
       kind: 'held',
       vduName: t.vduName,
@@ -566,10 +593,17 @@ function openEpisode(s: MachineState, t: LoopTarget, now: number, cmds: Command[
   else if (retry && retry.notBefore > now) {
     ep.status = 'waiting_retry';
     ep.retryAt = retry.notBefore;
-  } else startAction(s, t, ep, now, cmds);
+  } else startAction(s, t, ep, now, cmds, vantage);
 }
 
-function startAction(s: MachineState, t: LoopTarget, ep: Episode, now: number, cmds: Command[]): void {
+function startAction(
+  s: MachineState,
+  t: LoopTarget,
+  ep: Episode,
+  now: number,
+  cmds: Command[],
+  vantage?: PolicyActionInput['vantage'],
+): void {
   ep.status = 'acting';
   delete ep.retryAt;
   const action = t.policy.actions.failure;
@@ -595,7 +629,8 @@ function startAction(s: MachineState, t: LoopTarget, ep: Episode, now: number, c
       ip: t.ip,
       action,
       policy: t.policy,
-      protocol: 2,
+      protocol: 3,
+      ...(vantage ? { vantage } : {}),
       monitorResult: {
         target: t.ip,
         instanceId: t.instanceId,
@@ -677,21 +712,40 @@ function actionEnded(
     });
     return;
   }
-  delete s.retries[a.instanceId];
   switch (outcome.result) {
     case 'bad_action':
     case 'stop':
       stopWith(s, `${outcome.result}: ${outcome.detail}`);
       return;
+    case 'deferred':
+      // A correlated failure of its VIM or worker: watch it; the conductor acts later, or not at all.
+      if (open) {
+        open.status = 'held';
+        open.reason = outcome.detail;
+        open.holdId = outcome.holdId;
+      }
+      return;
+    case 'unconfirmed': {
+      // A second vantage saw it answer: judged afresh, and not acted on again before retryAfterMs.
+      if (open) closeEpisode(s, a.instanceId, true);
+      const failures = (s.retries[a.instanceId]?.failures ?? 0) + 1;
+      if (targetsOf(s).some((t) => t.instanceId === a.instanceId))
+        s.retries[a.instanceId] = { failures, notBefore: now + outcome.retryAfterMs };
+      return;
+    }
     case 'ok':
     case 'stale':
     case 'hold': {
+      delete s.retries[a.instanceId];
       if (outcome.generation > s.generation)
         replaceSet(s, outcome.generation, outcome.vdus, undefined, now, cmds);
       if (outcome.result === 'hold' && !s.hold) s.hold = { reason: outcome.detail, since: now };
       const still = s.episodes[a.instanceId]?.id === a.episode ? s.episodes[a.instanceId] : undefined;
       if (!still) return; // the target was replaced: its episode ended with the old set
-      if (outcome.result === 'hold') still.status = 'held';
+      if (outcome.result === 'hold') {
+        still.status = 'held';
+        still.reason = outcome.detail;
+      }
       // One action per outage: an action that left the target in place (log) keeps the episode until recovery.
       else if (outcome.result === 'ok') still.status = 'acted';
       else closeEpisode(s, a.instanceId, true);
@@ -782,7 +836,7 @@ export function monitorStateOf(s: MachineState, now: number): MonitorState {
   if (s.phase === 'stopped' || s.phase === 'stopping') return 'STOPPED';
   if (s.paused) return 'PAUSED';
   if (Object.keys(s.actions).length) return 'ACTING';
-  if (s.hold) return 'HELD';
+  if (s.hold || Object.values(s.episodes).some((e) => e.status === 'held')) return 'HELD';
   const probeable = targetsOf(s).filter((t) => allowed(s, t));
   if (!s.loop && probeable.length && Math.min(...probeable.map(delayEnd)) > now) return 'WAITING_DELAY';
   return 'PROBING';
@@ -833,6 +887,7 @@ export function statusOf(s: MachineState, now: number): MonitorStatus {
       ...c,
       ...(ep ? { episode: ep.id, episodeStatus: ep.status } : {}),
       ...(ep?.retryAt !== undefined ? { retryAt: new Date(ep.retryAt).toISOString() } : {}),
+      ...(ep?.reason !== undefined ? { reason: ep.reason } : {}),
       vduName: t.vduName,
       instanceId: t.instanceId,
       ip: t.ip,
@@ -861,6 +916,7 @@ export function statusOf(s: MachineState, now: number): MonitorStatus {
       vduName: a.vduName,
       instanceId: a.instanceId,
       startedAt: new Date(a.startedAt).toISOString(),
+      ...(a.phase ? { phase: a.phase } : {}),
     })),
     ignoredMessages: s.ignoredMessages,
     ...(s.lastIgnored !== undefined ? { lastIgnored: s.lastIgnored } : {}),

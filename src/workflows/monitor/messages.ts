@@ -7,10 +7,12 @@ import { isIpv4 } from '../../net/cidr.js';
 import { normalizeMonitoringPolicy } from '../../monitoring/policy.js';
 import {
   QUERY_STATUS,
+  SIGNAL_ACTION_PHASE,
   SIGNAL_KILL,
   SIGNAL_PAUSE,
   SIGNAL_RESUME,
   SIGNAL_UPDATE,
+  type ActionPhaseSignal,
   type KillSignal,
   type MonitoredVdu,
   type MonitorStatus,
@@ -23,6 +25,7 @@ export const updateSignal = defineSignal<[UpdateSignal]>(SIGNAL_UPDATE);
 export const pauseSignal = defineSignal<[PauseSignal]>(SIGNAL_PAUSE);
 export const resumeSignal = defineSignal<[PauseSignal]>(SIGNAL_RESUME);
 export const statusQuery = defineQuery<MonitorStatus>(QUERY_STATUS);
+export const actionPhaseSignal = defineSignal<[ActionPhaseSignal]>(SIGNAL_ACTION_PHASE);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -37,6 +40,18 @@ export function parseActionIdOnly(msg: unknown): Parsed<{ actionId: string }> {
   if (typeof msg.actionId !== 'string' || msg.actionId === '')
     return bad('actionId must be a non-empty string');
   return { ok: true, value: { actionId: msg.actionId } };
+}
+
+/** actionPhase: where the conductor says an action stands. */
+export function parseActionPhase(msg: unknown): Parsed<ActionPhaseSignal> {
+  const head = parseActionIdOnly(msg);
+  if (!head.ok) return head;
+  const m = msg as Record<string, unknown>;
+  if (typeof m.episode !== 'number' || !Number.isSafeInteger(m.episode))
+    return bad('episode must be a whole number');
+  if (typeof m.phase !== 'string' || m.phase.length > 500)
+    return bad('phase must be a string of at most 500 characters');
+  return { ok: true, value: { actionId: head.value.actionId, episode: m.episode, phase: m.phase } };
 }
 
 /** update: a whole monitored set; every VDU, policy and target is checked. */

@@ -52,7 +52,9 @@ import {
   type MachineState,
 } from './machine.js';
 import {
+  actionPhaseSignal,
   killSignal,
+  parseActionPhase,
   parseActionIdOnly,
   parseUpdate,
   parseVdus,
@@ -151,6 +153,12 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
   setHandler(updateSignal, (msg) => {
     const p = parseUpdate(msg);
     inbox.push(p.ok ? { type: 'update', ...p.value } : { type: 'ignored', reason: `update: ${p.reason}` });
+  });
+  setHandler(actionPhaseSignal, (msg) => {
+    const p = parseActionPhase(msg);
+    inbox.push(
+      p.ok ? { type: 'actionPhase', ...p.value } : { type: 'ignored', reason: `actionPhase: ${p.reason}` },
+    );
   });
   setHandler(statusQuery, () => statusOf(state, Date.now()));
 
