@@ -59,6 +59,17 @@ describe('database models', () => {
         eventDetails: { msg: 'ok' },
       },
     });
+    const hold = await db.healHold.create({
+      data: {
+        scopeType: 'vim',
+        scopeId: vim.id,
+        reason: 'correlated failure: 12 of 50 targets failed within 30 s',
+        failed: 12,
+        total: 50,
+        windowSeconds: 30,
+        limitAt: new Date(Date.now() + 300_000),
+      },
+    });
     const pae = await db.policyActionExecution.create({
       data: {
         vnfId: vnf.id,
@@ -67,7 +78,14 @@ describe('database models', () => {
         action: 'respawn',
         vduName: 'VDU1',
         result: { result: 'ok' },
+        reportedBy: 'vnfm-monitor@host-1',
+        gate: 'HELD',
+        holdId: hold.id,
       },
+    });
+    const slot = await db.recreationSlot.create({ data: { executionId: pae.id, vimId: vim.id } });
+    const fault = await db.probePathFault.create({
+      data: { worker: 'vnfm-monitor@host-1', vnfId: vnf.id, instanceId: inst.id, ip: '10.0.0.2' },
     });
     const ip = await db.ipAllocation.create({
       data: { vimId: vim.id, ip: '10.0.0.2', vnfId: vnf.id, instanceId: inst.id },
@@ -83,6 +101,9 @@ describe('database models', () => {
     expect(typeof ev.id).toBe('bigint');
     expect(await db.policyActionExecution.findUniqueOrThrow({ where: { id: pae.id } })).toEqual(pae);
     expect(await db.ipAllocation.findUniqueOrThrow({ where: { id: ip.id } })).toEqual(ip);
+    expect(await db.healHold.findUniqueOrThrow({ where: { id: hold.id } })).toEqual(hold);
+    expect(await db.recreationSlot.findUniqueOrThrow({ where: { executionId: pae.id } })).toEqual(slot);
+    expect(await db.probePathFault.findUniqueOrThrow({ where: { id: fault.id } })).toEqual(fault);
   });
 
   it('enforces the uniqueness the product relies on', async () => {
@@ -112,6 +133,13 @@ describe('database models', () => {
     const row = { vnfId: vnf.id, actionId, episode: 1, action: 'log', vduName: 'VDU1' };
     await db.policyActionExecution.create({ data: row });
     await expect(db.policyActionExecution.create({ data: row })).rejects.toThrow();
+    // One open correlated-failure hold per scope (a partial index only the SQL has).
+    const hold = { scopeType: 'vim', scopeId: vim.id, reason: 'r', failed: 3, total: 4, windowSeconds: 30 };
+    const limitAt = new Date();
+    const first = await db.healHold.create({ data: { ...hold, limitAt } });
+    await expect(db.healHold.create({ data: { ...hold, limitAt } })).rejects.toThrow();
+    await db.healHold.update({ where: { id: first.id }, data: { state: 'ENDED' } });
+    await db.healHold.create({ data: { ...hold, limitAt } });
   });
 
   it('records applied migrations the way Prisma Migrate does', async () => {
