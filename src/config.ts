@@ -59,6 +59,54 @@ export const ENV_VARS = {
     default: '30',
     help: 'Seconds a VNF may sit in PENDING_CREATE without a create workflow before the conductor starts one.',
   },
+  VNFM_HEAL_CONFIRM: {
+    default: 'on',
+    help: 'on: before a destructive action (respawn, vdu_autoheal, log_and_kill) the conductor probes the target itself; a failure it does not see is not acted on.',
+  },
+  VNFM_HEAL_CONFIRM_SLACK: {
+    default: '2',
+    help: "Seconds the confirmation waits beyond the target's probe period, so failures that share a cause are all reported first.",
+  },
+  VNFM_HEAL_HOLD_WINDOW: {
+    default: '30',
+    help: 'Seconds within which failures of one VIM or monitor worker count as correlated.',
+  },
+  VNFM_HEAL_HOLD_SHARE: {
+    default: '0.2',
+    help: "Share of a scope's VNFs failing within the window that holds its destructive actions (with VNFM_HEAL_HOLD_MIN).",
+  },
+  VNFM_HEAL_HOLD_COUNT: {
+    default: '10',
+    help: 'VNFs of one scope failing within the window that hold its destructive actions, whatever their share.',
+  },
+  VNFM_HEAL_HOLD_MIN: {
+    default: '3',
+    help: 'Fewest VNFs failing within the window that can make a correlated-failure hold (small fleets).',
+  },
+  VNFM_HEAL_HOLD_LIMIT: {
+    default: '300',
+    help: 'Seconds a hold waits for the probes to recover before an operator decides (vnfm hold release|cancel).',
+  },
+  VNFM_HEAL_HOLD_AUTO_RELEASE: {
+    default: 'off',
+    help: 'on: a hold past its limit releases its actions by itself, at the recreation limits below.',
+  },
+  VNFM_HEAL_MAX_RECREATIONS: {
+    default: '20',
+    help: 'Recreations (respawn, vdu_autoheal) in flight at once in the whole fleet; the rest wait, queued.',
+  },
+  VNFM_HEAL_MAX_RECREATIONS_PER_VIM: {
+    default: '5',
+    help: 'Recreations in flight at once on one VIM; the rest wait, queued.',
+  },
+  VNFM_HEAL_QUARANTINE_AFTER: {
+    default: '3',
+    help: 'Unconfirmed failures of one monitor worker within VNFM_HEAL_HOLD_LIMIT that take it out of probing.',
+  },
+  VNFM_HEAL_QUARANTINE_FOR: {
+    default: '600',
+    help: 'Seconds a monitor worker with an unreliable probe path hands its loops to the others.',
+  },
   VNFM_MONITOR_MAX_LOOPS: {
     default: '20000',
     help: 'Probe loops (long-running activities) one monitor worker runs at once.',
@@ -181,6 +229,42 @@ export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: parse(env, 'VNFM_CONDUCTOR_METRICS_PORT', port),
     reconcileIntervalMs: parse(env, 'VNFM_CONDUCTOR_RECONCILE_INTERVAL', seconds) * 1000,
     pendingCreateGraceMs: parse(env, 'VNFM_CONDUCTOR_PENDING_CREATE_GRACE', seconds) * 1000,
+    heal: healSettings(env),
+  };
+}
+
+/** How the conductor guards destructive actions (docs/monitoring.md, "Healing safety"). */
+export interface HealSettings {
+  confirm: boolean;
+  confirmSlackMs: number;
+  holdWindowMs: number;
+  holdShare: number;
+  holdCount: number;
+  holdMin: number;
+  holdLimitMs: number;
+  autoRelease: boolean;
+  maxRecreations: number;
+  maxRecreationsPerVim: number;
+  quarantineAfter: number;
+  quarantineForMs: number;
+}
+
+export function healSettings(env: NodeJS.ProcessEnv = process.env): HealSettings {
+  const onOff = z.enum(['on', 'off']);
+  const count = z.coerce.number().int().min(1);
+  return {
+    confirm: parse(env, 'VNFM_HEAL_CONFIRM', onOff) === 'on',
+    confirmSlackMs: parse(env, 'VNFM_HEAL_CONFIRM_SLACK', z.coerce.number().min(0).max(600)) * 1000,
+    holdWindowMs: parse(env, 'VNFM_HEAL_HOLD_WINDOW', seconds) * 1000,
+    holdShare: parse(env, 'VNFM_HEAL_HOLD_SHARE', z.coerce.number().gt(0).max(1)),
+    holdCount: parse(env, 'VNFM_HEAL_HOLD_COUNT', count),
+    holdMin: parse(env, 'VNFM_HEAL_HOLD_MIN', count),
+    holdLimitMs: parse(env, 'VNFM_HEAL_HOLD_LIMIT', seconds) * 1000,
+    autoRelease: parse(env, 'VNFM_HEAL_HOLD_AUTO_RELEASE', onOff) === 'on',
+    maxRecreations: parse(env, 'VNFM_HEAL_MAX_RECREATIONS', count),
+    maxRecreationsPerVim: parse(env, 'VNFM_HEAL_MAX_RECREATIONS_PER_VIM', count),
+    quarantineAfter: parse(env, 'VNFM_HEAL_QUARANTINE_AFTER', count),
+    quarantineForMs: parse(env, 'VNFM_HEAL_QUARANTINE_FOR', seconds) * 1000,
   };
 }
 

@@ -117,7 +117,7 @@ export class LoopRegistry {
     try {
       const r = await loop.run();
       // The size of this worker's vantage: a correlation scope of its own.
-      return r.kind === 'failure' ? { ...r, workerTargets: this.targets() } : r;
+      return r.kind === 'failure' ? { ...r, workerLoops: this.loops.size } : r;
     } finally {
       this.loops.delete(input.loopId);
     }

@@ -16,6 +16,7 @@ import { createApiMetrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { locals, mountRoutes, type AnyRoute } from './route.js';
 import { eventRoutes } from './routes/events.js';
+import { holdRoutes } from './routes/holds.js';
 import { systemRoutes } from './routes/system.js';
 import { vimRoutes } from './routes/vims.js';
 import { vnfOperationRoutes } from './routes/vnf-operations.js';
@@ -75,6 +76,7 @@ export function createApp(opts: CreateAppOptions): ApiApp {
     ...vnfRoutes(deps),
     ...vnfOperationRoutes(deps),
     ...eventRoutes(deps),
+    ...holdRoutes(deps),
   ];
 
   const app = express() as unknown as ApiApp;

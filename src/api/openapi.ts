@@ -96,6 +96,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
       { name: 'vnfds', description: 'VNF descriptors (TOSCA)' },
       { name: 'vnfs', description: 'VNFs, their operations and monitors' },
       { name: 'events', description: 'Audit trail of every transition' },
+      { name: 'holds', description: 'Correlated-failure holds of destructive actions, and their release' },
       { name: 'system', description: 'Health, readiness, metrics and this document' },
     ],
     components: {

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { StartupError } from '../fatal.js';
 import { eventCommands } from './commands/events.js';
+import { holdCommands } from './commands/holds.js';
 import { monitorCommands } from './commands/monitor.js';
 import { tokenCommands } from './commands/tokens.js';
 import { vimCommands } from './commands/vims.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   vnfdCommands(program, ctx);
   vnfCommands(program, ctx);
   eventCommands(program, ctx);
+  holdCommands(program, ctx);
   monitorCommands(program, ctx);
   return program;
 }

@@ -40,6 +40,15 @@ export const SCALE_VNF_WORKFLOW = 'scaleVnfWorkflow';
 export const UPDATE_VNF_WORKFLOW = 'updateVnfWorkflow';
 export const MONITOR_COMMAND_WORKFLOW = 'monitorCommandWorkflow';
 
+/** The coordinator of a correlated-failure hold, and the signal that carries an operator's decision. */
+export const HEAL_HOLD_WORKFLOW = 'healHoldWorkflow';
+export const healHoldWorkflowId = (holdId: string): string => `heal-hold-${holdId}`;
+export const HOLD_DECISION_SIGNAL = 'decide';
+export interface HoldDecisionSignal {
+  decision: 'release' | 'cancel';
+  by: string;
+}
+
 /** Update name every lifecycle workflow answers: did it claim the VNF? */
 export const ACCEPTED_UPDATE = 'accepted';
 

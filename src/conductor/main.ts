@@ -11,7 +11,8 @@ import { installShutdown } from '../shutdown.js';
 import { reconcileMonitors } from './maintenance/monitors.js';
 import { reconcilePendingCreates } from './maintenance/pending-creates.js';
 import { collectVimGarbage } from './maintenance/vim-garbage.js';
-import { conductorRegistry } from './metrics.js';
+import { closeProbeDrivers } from '../probes/index.js';
+import { conductorRegistry, registerHealGauges } from './metrics.js';
 import { createConductorWorker } from './worker.js';
 
 runMain('conductor', async () => {
@@ -33,6 +34,7 @@ runMain('conductor', async () => {
   }
   const client = await connectClient(temporal);
   const connection = await connectWorker(temporal);
+  registerHealGauges(db);
   const server = await serveMetrics(conductorRegistry, cfg.metricsPort);
 
   const deps = { db, client, temporal, log };
@@ -42,6 +44,7 @@ runMain('conductor', async () => {
     client,
     temporal,
     connection,
+    heal: cfg.heal,
     vimLog: (level, msg, fields) => log[level](fields ?? {}, msg),
   });
   let maintaining = false;
@@ -66,6 +69,7 @@ runMain('conductor', async () => {
     clearInterval(timer);
     worker.shutdown();
     await running;
+    closeProbeDrivers(); // the confirmation probes' fping engine
     server?.close();
     await db.$disconnect();
     await connection.close();

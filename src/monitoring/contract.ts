@@ -211,8 +211,8 @@ export interface PolicyActionInput {
    * and unconfirmed. Absent: a monitor of the legacy implementation, answered in its terms.
    */
   protocol?: 2 | 3;
-  /** Who saw the failure: the probe loop's worker queue and how many targets it probed. */
-  vantage?: { taskQueue: string; targets: number };
+  /** Who saw the failure: the probe loop's worker queue and how many VNFs it probed. */
+  vantage?: { taskQueue: string; vnfs: number };
 }
 
 /**
@@ -288,8 +288,8 @@ export type ProbeLoopResult =
       kind: 'failure';
       instanceId: string;
       counters: Record<string, TargetCounters>;
-      /** Set by the worker: how many targets it probes (the correlation scope of its path). */
-      workerTargets?: number;
+      /** Set by the worker: how many VNFs it probes (the correlation scope of its path). */
+      workerLoops?: number;
     }
   /** A target in a failure episode reached its success threshold. */
   | { kind: 'recovered'; instanceId: string; counters: Record<string, TargetCounters> }

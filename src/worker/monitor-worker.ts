@@ -23,6 +23,8 @@ export interface MonitorWorkerOptions {
   heartbeatTimeoutMs: number;
   pingEngine: 'batch' | 'ping';
   observer?: LoopObserver;
+  /** The conductor took this worker out of probing (its probe path is unreliable). */
+  onQuarantine?: (untilMs: number, reason: string) => void;
   /** Prebuilt workflow bundle (tests share one). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
@@ -47,6 +49,7 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
     probe,
     observer: opts.observer,
+    ...(opts.onQuarantine ? { onQuarantine: opts.onQuarantine } : {}),
   });
   const activities = registry.activities();
   const base = { connection: opts.connection, namespace: opts.temporal.namespace, identity: `monitor-${id}` };

@@ -32,6 +32,11 @@ runMain('monitor', async () => {
     heartbeatTimeoutMs: cfg.heartbeatTimeoutSeconds * 1000,
     pingEngine: cfg.pingEngine,
     observer: metrics.observer,
+    onQuarantine: (untilMs, reason) =>
+      log.warn(
+        { until: new Date(untilMs).toISOString(), reason },
+        'quarantined by the conductor: handing every probe loop to other workers',
+      ),
   });
   ref.registry = worker.registry;
   installShutdown(log, async () => {

@@ -11,7 +11,7 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
 const BASE = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('monitor state machine (property)', () => {
-  it(`${RUNS} random histories from seed ${BASE} keep every invariant`, () => {
+  it(`${RUNS} random histories from seed ${BASE} keep every invariant`, { timeout: 900_000 }, () => {
     let steps = 0;
     let actions = 0;
     let continued = 0;

@@ -5,7 +5,8 @@
 -- AlterTable
 ALTER TABLE "policy_action_executions" ADD COLUMN "reported_by" TEXT,
 ADD COLUMN "gate" TEXT,
-ADD COLUMN "hold_id" UUID;
+ADD COLUMN "hold_id" UUID,
+ADD COLUMN "request" JSONB;
 
 -- CreateTable
 CREATE TABLE "heal_holds" (

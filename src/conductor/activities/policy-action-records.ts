@@ -81,6 +81,8 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
               instanceId: input.instanceId,
               ip: input.ip,
               evidence: input.monitorResult as unknown as Prisma.InputJsonValue,
+              request: input as unknown as Prisma.InputJsonValue,
+              ...(input.vantage ? { reportedBy: input.vantage.taskQueue } : {}),
             },
           })
           .catch(async (err: unknown) => {
@@ -126,13 +128,16 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
       outcome: PolicyActionOutcome;
       recreated: boolean;
     }): Promise<void> {
-      const row = await db.policyActionExecution.update({
-        where: { id: args.executionId },
-        data: {
-          status: 'DONE',
-          finishedAt: new Date(),
-          result: { ...args.outcome, recreated: args.recreated } as unknown as Prisma.InputJsonValue,
-        },
+      const row = await db.$transaction(async (tx) => {
+        await tx.recreationSlot.deleteMany({ where: { executionId: args.executionId } });
+        return tx.policyActionExecution.update({
+          where: { id: args.executionId },
+          data: {
+            status: 'DONE',
+            finishedAt: new Date(),
+            result: { ...args.outcome, recreated: args.recreated } as unknown as Prisma.InputJsonValue,
+          },
+        });
       });
       policyActions.inc({ action: row.action, result: args.outcome.result });
     },
@@ -143,6 +148,13 @@ export function policyActionRecordActivities(db: Db, monitorSet: (vnfId: string)
     /** MONITOR events the monitor reports without an action (recovery, refused target, held failure, give-up). */
     async recordMonitorEvent(input: MonitorEventInput): Promise<'ok' | 'bad_action'> {
       if (await badAction(input.vnfId, input.actionId)) return 'bad_action';
+      if (input.kind === 'recovered' && input.episode !== undefined) {
+        // A held action whose target answers again leaves its hold: nothing to do for it.
+        await db.policyActionExecution.updateMany({
+          where: { vnfId: input.vnfId, actionId: input.actionId, episode: input.episode, gate: 'HELD' },
+          data: { gate: 'RECOVERED' },
+        });
+      }
       const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId } });
       await writeVnfEvent(db, vnf, {
         type: 'MONITOR',

@@ -9,36 +9,40 @@ import {
   type PolicyActionInput,
   type PolicyActionOutcome,
 } from '../../monitoring/contract.js';
-import type { ActionContext, ActionResult } from './policy-actions/context.js';
-import { log } from './policy-actions/log.js';
-import { logAndKill } from './policy-actions/log-and-kill.js';
-import { respawn } from './policy-actions/respawn.js';
-import { vduAutoheal } from './policy-actions/vdu-autoheal.js';
+import type { ActionContext } from './policy-actions/context.js';
+import { healGate } from './policy-actions/heal-gate.js';
+import { ACTIONS, DESTRUCTIVE } from './policy-actions/index.js';
 import { db } from './activities.js';
-import { POLICY_ACTION_V2 } from './patches.js';
-
-const ACTIONS: Record<PolicyActionInput['action'], (ctx: ActionContext) => Promise<ActionResult>> = {
-  respawn,
-  log,
-  log_and_kill: logAndKill,
-  vdu_autoheal: vduAutoheal,
-};
+import { HEAL_GATE, POLICY_ACTION_V2 } from './patches.js';
 
 export async function executePolicyAction(input: PolicyActionInput): Promise<PolicyActionOutcome> {
   const v2 = patched(POLICY_ACTION_V2);
+  const gated = patched(HEAL_GATE);
   const claim = await db.claimPolicyAction(input);
   if (claim.kind === 'recorded') return forCaller(input, claim.outcome);
   if (claim.kind === 'bad_action') return { result: 'bad_action', detail: claim.detail };
   // The monitor takes the next episode number and asks again.
   if (claim.kind === 'taken') throw ApplicationFailure.nonRetryable(claim.detail, EPISODE_TAKEN);
   wfLog.info('policy action', { vnfId: input.vnfId, action: input.action, episode: input.episode });
-  const { outcome, recreated } = await ACTIONS[input.action]({ input, claim, v2 });
+  const ctx: ActionContext = { input, claim, v2, gated };
+  // A destructive action on evidence the manager's own faults could explain waits or does nothing.
+  const gate =
+    gated && DESTRUCTIVE.includes(input.action) && !claim.stale && claim.status !== 'ERROR'
+      ? await healGate(ctx)
+      : undefined;
+  const { outcome, recreated } = gate ?? (await ACTIONS[input.action](ctx));
   await db.completePolicyAction({ executionId: claim.executionId, outcome, recreated });
   return forCaller(input, outcome);
 }
 
-/** A monitor of the legacy implementation knows only ok, bad_action and stop. */
+/**
+ * Answers in the caller's terms. A legacy monitor knows only ok, bad_action and stop; one of
+ * protocol 2 not deferred and unconfirmed: for both, ok keeps the episode open until recovery.
+ */
 function forCaller(input: PolicyActionInput, outcome: PolicyActionOutcome): PolicyActionOutcome {
+  if (input.protocol === 3) return outcome;
+  if (outcome.result === 'deferred' || outcome.result === 'unconfirmed')
+    return { result: 'ok', generation: input.generation, vdus: [], detail: outcome.detail };
   if (input.protocol === 2) return outcome;
   if (outcome.result === 'stale')
     return { result: 'ok', generation: outcome.generation, vdus: outcome.vdus, detail: outcome.detail };

@@ -7,3 +7,5 @@ export { respawnVnfWorkflow } from './respawn-vnf.js';
 export { healVduWorkflow } from './heal-vdu.js';
 export { executePolicyAction } from './execute-policy-action.js';
 export { monitorCommandWorkflow } from './monitor-command.js';
+export { healHoldWorkflow } from './heal-hold.js';
+export { releasedActionWorkflow } from './released-action.js';

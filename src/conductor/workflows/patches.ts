@@ -12,3 +12,9 @@ export const POLICY_ACTION_V2 = 'policy-action-v2';
 
 /** 2026-12: a VNF update (PUT) bumps the monitor generation and updates the monitor. */
 export const UPDATE_VNF_UPDATES_MONITOR = 'update-vnf-updates-monitor';
+
+/**
+ * 2026-12: destructive policy actions pass the healing gate (confirmation from
+ * the conductor, correlated-failure holds) and a limit on recreations in flight.
+ */
+export const HEAL_GATE = 'heal-gate';

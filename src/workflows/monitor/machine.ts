@@ -563,7 +563,7 @@ function loopEnded(
   // failure: the target crossed its failure threshold outside any episode.
   if (s.episodes[t.instanceId] || s.paused || s.phase === 'stopping') return;
   const vantage = ev.loopQueue
-    ? { taskQueue: ev.loopQueue, targets: r.kind === 'failure' ? (r.workerTargets ?? 0) : 0 }
+    ? { taskQueue: ev.loopQueue, vnfs: r.kind === 'failure' ? (r.workerLoops ?? 0) : 0 }
     : undefined;
   openEpisode(s, t, now, cmds, vantage);
 }

@@ -13,6 +13,8 @@ export interface ActionContext {
   claim: RunClaim;
   /** The run follows the POLICY_ACTION_V2 behaviour (false only when replaying older runs). */
   v2: boolean;
+  /** The run follows the HEAL_GATE behaviour: recreations wait for a slot. */
+  gated?: boolean;
 }
 
 export interface ActionResult {

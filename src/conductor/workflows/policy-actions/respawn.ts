@@ -16,6 +16,7 @@ import {
   type ActionResult,
 } from './context.js';
 import { crashLoopGuard } from './crash-loop-guard.js';
+import { recreationSlot } from './heal-gate.js';
 import { refuseRecreate } from './refuse-recreate.js';
 import { staleResult } from './stale.js';
 
@@ -39,6 +40,7 @@ export async function respawn(ctx: ActionContext): Promise<ActionResult> {
     return { outcome: { result: 'bad_action', detail: claimed.refused }, recreated: false };
   const backedOff = await crashLoopGuard(ctx);
   if (backedOff) return backedOff;
+  await recreationSlot(ctx);
   const r = await underVnfLock(respawnVnfWorkflow, vnfId, [
     { vnfId, reason: describeFailure(ctx.input), details: evidence(ctx.input) },
   ]);

@@ -17,6 +17,7 @@ import {
   type ActionResult,
 } from './context.js';
 import { crashLoopGuard } from './crash-loop-guard.js';
+import { recreationSlot } from './heal-gate.js';
 import { refuseRecreate } from './refuse-recreate.js';
 import { staleResult } from './stale.js';
 
@@ -28,6 +29,7 @@ export async function vduAutoheal(ctx: ActionContext): Promise<ActionResult> {
   if (!(await db.canRecreate(vnfId))) return refuseRecreate(ctx);
   const stopped = await crashLoopGuard(ctx);
   if (stopped) return stopped;
+  await recreationSlot(ctx);
   for (;;) {
     const r = await underVnfLock(healVduWorkflow, vnfId, [
       { vnfId, instanceId, reason: describeFailure(ctx.input), details: evidence(ctx.input) },

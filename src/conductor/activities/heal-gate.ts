@@ -1,0 +1,276 @@
+// The healing gate's database and probe steps (docs/monitoring.md, "Healing
+// safety"): before a destructive action the conductor confirms the failure
+// from its own vantage, looks for failures correlated across the action's
+// VIM or reporting worker (and holds destructive actions there if so), and
+// keeps recreations in flight under a limit per VIM and per fleet.
+import type { Client } from '@temporalio/client';
+import type { HealSettings } from '../../config.js';
+import type { Db, Prisma } from '../../db/client.js';
+import type { MonitoringPolicy } from '../../monitoring/policy.js';
+import { guardedProbe, probeDriverFor, type PingEngine } from '../../probes/index.js';
+import { parseStoredVimConfig } from '../../vim/registry.js';
+import { healHoldsOpened, healUnconfirmed } from '../metrics.js';
+import { writeVnfEvent } from './events.js';
+
+export interface ConfirmInput {
+  executionId: string;
+  vnfId: string;
+  instanceId: string;
+  ip: string;
+  policy: MonitoringPolicy;
+  /** The reporting worker's loop queue. */
+  reportedBy?: string;
+}
+
+export type ConfirmResult =
+  | { confirmed: true; detail: string }
+  | {
+      confirmed: false;
+      detail: string;
+      /** Take the reporting worker out of probing (repeated unconfirmed failures, and others can take over). */
+      quarantine?: { untilMs: number; reason: string };
+    };
+
+export type CorrelateResult =
+  { held: false; detail: string } | { held: true; holdId: string; opened: boolean; detail: string };
+
+/** Serialises correlation decisions and slot grants across conductor replicas. */
+const CORRELATE_LOCK = 72707370;
+const SLOTS_LOCK = 72707371;
+
+export function healGateActivities(
+  db: Db,
+  client: Client,
+  settings: HealSettings,
+  monitorTaskQueue: string,
+  pingEngine: PingEngine = 'batch',
+) {
+  /** Distinct monitor workers polling the shared monitor queue (a quarantine must leave one). */
+  async function monitorWorkers(): Promise<number> {
+    try {
+      const r = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: monitorTaskQueue },
+      });
+      return new Set((r.pollers ?? []).map((p) => p.identity)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  return {
+    async healSettings(): Promise<HealSettings> {
+      return settings;
+    },
+
+    /** Probes the target once from the conductor, with the monitor's driver and parameters. */
+    async confirmFailure(input: ConfirmInput): Promise<ConfirmResult> {
+      const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId }, include: { vim: true } });
+      const cfg = parseStoredVimConfig(vnf.vim.type, vnf.vim.config);
+      const allowed = cfg.ok ? cfg.config.allowedCidrs : [];
+      const r = await guardedProbe(
+        probeDriverFor(input.policy.driver, pingEngine),
+        input.ip,
+        input.policy,
+        allowed,
+      );
+      if (!r.ok) {
+        await db.policyActionExecution.update({
+          where: { id: input.executionId },
+          data: { gate: 'CONFIRMED' },
+        });
+        return {
+          confirmed: true,
+          detail: `the conductor's own ${input.policy.driver} fails too (${r.error ?? 'no answer'})`,
+        };
+      }
+      const worker = input.reportedBy ?? 'unknown';
+      const detail = `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) though monitor worker ${worker} saw it fail; that worker's probe path is suspect`;
+      await db.$transaction(async (tx) => {
+        await tx.policyActionExecution.update({
+          where: { id: input.executionId },
+          data: { gate: 'UNCONFIRMED' },
+        });
+        await tx.probePathFault.create({
+          data: { worker, vnfId: input.vnfId, instanceId: input.instanceId, ip: input.ip },
+        });
+        await writeVnfEvent(tx, vnf, {
+          type: 'MONITOR',
+          state: vnf.status,
+          message: detail,
+          details: { kind: 'unconfirmed', worker, instance_id: input.instanceId, target: input.ip },
+        });
+      });
+      healUnconfirmed.inc({ worker });
+      if (!input.reportedBy) return { confirmed: false, detail };
+      const since = new Date(Date.now() - settings.holdLimitMs);
+      const faults = await db.probePathFault.count({ where: { worker, at: { gte: since } } });
+      if (faults < settings.quarantineAfter) return { confirmed: false, detail };
+      // Never the last worker: probing on an unreliable path beats not probing at all (actions are gated anyway).
+      if ((await monitorWorkers()) < 2) return { confirmed: false, detail };
+      const reason = `${faults} failures it reported within ${settings.holdLimitMs / 1000} s were not confirmed by the conductor`;
+      await db.event.create({
+        data: {
+          resourceId: worker,
+          resourceType: 'monitor_worker',
+          resourceState: 'QUARANTINED',
+          eventType: 'MONITOR',
+          eventDetails: {
+            message: `monitor worker ${worker} taken out of probing for ${settings.quarantineForMs / 1000} s: ${reason}`,
+            worker,
+          } as Prisma.InputJsonValue,
+        },
+      });
+      return {
+        confirmed: false,
+        detail,
+        quarantine: { untilMs: Date.now() + settings.quarantineForMs, reason },
+      };
+    },
+
+    /**
+     * Counts failures that started within the window in the action's VIM and reporting worker.
+     * An open hold of either scope takes the action in; enough failures open one (once per scope:
+     * a partial unique index) with an event on the VIM or worker.
+     */
+    async correlateFailure(args: { executionId: string; vantageVnfs?: number }): Promise<CorrelateResult> {
+      return db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CORRELATE_LOCK})`;
+        const row = await tx.policyActionExecution.findUniqueOrThrow({
+          where: { id: args.executionId },
+          include: { vnf: { include: { vim: true } } },
+        });
+        const since = new Date(Date.now() - settings.holdWindowMs);
+        // A failure a second vantage did not see is the reporting worker's, not its VIM's.
+        const countsAsFailure = { OR: [{ gate: null }, { gate: { not: 'UNCONFIRMED' } }] };
+        const scopes: {
+          type: 'vim' | 'worker';
+          id: string;
+          total: () => Promise<number>;
+          failed: () => Promise<number>;
+        }[] = [
+          {
+            type: 'vim',
+            id: row.vnf.vimId,
+            total: async () =>
+              tx.vnf.count({
+                where: { vimId: row.vnf.vimId, deletedAt: null, monitorActionId: { not: null } },
+              }),
+            failed: async () =>
+              (
+                await tx.policyActionExecution.findMany({
+                  where: { startedAt: { gte: since }, vnf: { vimId: row.vnf.vimId }, ...countsAsFailure },
+                  distinct: ['vnfId'],
+                  select: { vnfId: true },
+                })
+              ).length,
+          },
+        ];
+        if (row.reportedBy)
+          scopes.push({
+            type: 'worker',
+            id: row.reportedBy,
+            total: async () => args.vantageVnfs ?? 0,
+            failed: async () =>
+              (
+                await tx.policyActionExecution.findMany({
+                  where: { startedAt: { gte: since }, reportedBy: row.reportedBy, ...countsAsFailure },
+                  distinct: ['vnfId'],
+                  select: { vnfId: true },
+                })
+              ).length,
+          });
+        for (const scope of scopes) {
+          const open = await tx.healHold.findFirst({
+            where: { scopeType: scope.type, scopeId: scope.id, state: { in: ['HELD', 'RELEASED'] } },
+          });
+          // A released hold lets new failures of its scope through (at the recreation limits).
+          if (open?.state === 'RELEASED') continue;
+          if (open) {
+            await tx.policyActionExecution.update({
+              where: { id: row.id },
+              data: { gate: 'HELD', holdId: open.id },
+            });
+            return { held: true, holdId: open.id, opened: false, detail: `held: ${open.reason}` };
+          }
+          const failed = await scope.failed();
+          const total = Math.max(await scope.total(), failed);
+          const correlated =
+            failed >= settings.holdMin &&
+            (failed / total >= settings.holdShare || failed >= settings.holdCount);
+          if (!correlated) continue;
+          const where =
+            scope.type === 'vim' ? `VIM ${row.vnf.vim.name} (${scope.id})` : `monitor worker ${scope.id}`;
+          const reason = `correlated failure in ${where}: ${failed} of ${total} VNFs failed within ${settings.holdWindowMs / 1000} s; destructive actions held`;
+          const hold = await tx.healHold.create({
+            data: {
+              scopeType: scope.type,
+              scopeId: scope.id,
+              reason,
+              failed,
+              total,
+              windowSeconds: Math.round(settings.holdWindowMs / 1000),
+              limitAt: new Date(Date.now() + settings.holdLimitMs),
+            },
+          });
+          await tx.event.create({
+            data: {
+              tenantId: scope.type === 'vim' ? row.vnf.vim.tenantId : null,
+              resourceId: scope.id,
+              resourceType: scope.type === 'vim' ? 'vim' : 'monitor_worker',
+              resourceState: 'HELD',
+              eventType: 'MONITOR',
+              eventDetails: { message: reason, hold_id: hold.id, failed, total } as Prisma.InputJsonValue,
+            },
+          });
+          await tx.policyActionExecution.update({
+            where: { id: row.id },
+            data: { gate: 'HELD', holdId: hold.id },
+          });
+          healHoldsOpened.inc({ scope: scope.type });
+          return { held: true, holdId: hold.id, opened: true, detail: `held: ${reason}` };
+        }
+        return { held: false, detail: 'no correlated failure' };
+      });
+    },
+
+    /**
+     * Grants a recreation slot when fewer than the limits are in flight on the VIM and in the
+     * fleet. Slots of finished actions do not count (a terminated workflow cannot hold one).
+     */
+    async acquireRecreationSlot(args: {
+      executionId: string;
+      vnfId: string;
+    }): Promise<{ granted: boolean; detail: string }> {
+      return db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SLOTS_LOCK})`;
+        if (await tx.recreationSlot.findUnique({ where: { executionId: args.executionId } }))
+          return { granted: true, detail: 'slot held' };
+        const vnf = await tx.vnf.findUniqueOrThrow({ where: { id: args.vnfId }, select: { vimId: true } });
+        const live = { execution: { status: { not: 'DONE' } } };
+        const [all, onVim] = await Promise.all([
+          tx.recreationSlot.count({ where: live }),
+          tx.recreationSlot.count({ where: { ...live, vimId: vnf.vimId } }),
+        ]);
+        if (all >= settings.maxRecreations || onVim >= settings.maxRecreationsPerVim) {
+          await tx.policyActionExecution.update({
+            where: { id: args.executionId },
+            data: { gate: 'QUEUED' },
+          });
+          return {
+            granted: false,
+            detail: `queued: ${onVim} recreation(s) in flight on the VIM (limit ${settings.maxRecreationsPerVim}), ${all} in the fleet (limit ${settings.maxRecreations})`,
+          };
+        }
+        await tx.policyActionExecution.update({
+          where: { id: args.executionId },
+          data: { gate: 'RECREATING' },
+        });
+        await tx.recreationSlot.create({ data: { executionId: args.executionId, vimId: vnf.vimId } });
+        return { granted: true, detail: 'slot granted' };
+      });
+    },
+  };
+}
+
+export type HealGateActivities = ReturnType<typeof healGateActivities>;

@@ -1,0 +1,291 @@
+// A correlated-failure hold's life, driven by its coordinator workflow
+// (healHoldWorkflow): members whose targets answer again leave it (their
+// monitors report the recovery); when the scope has recovered, the hold ends
+// with no action taken, and members that still fail are acted on one by one;
+// past its limit an operator releases or cancels it (or the auto-release
+// setting releases it), and released members are handed out no faster than
+// the recreation limits let them run.
+import type { Client } from '@temporalio/client';
+import type { HealSettings } from '../../config.js';
+import type { Db, Prisma } from '../../db/client.js';
+import {
+  monitorWorkflowId,
+  SIGNAL_ACTION_PHASE,
+  type ActionPhaseSignal,
+  type PolicyActionInput,
+} from '../../monitoring/contract.js';
+import type { RunClaim } from '../workflows/policy-actions/context.js';
+
+export type HoldDecision = 'release' | 'cancel';
+
+export interface HoldRound {
+  /** The hold is over: the coordinator completes. */
+  done: boolean;
+  state: string;
+  /** Held actions to run now (released, or left failing once the scope recovered). */
+  release: string[];
+}
+
+const OPEN = ['HELD', 'RELEASED'];
+
+export function healHoldActivities(db: Db, client: Client, settings: HealSettings) {
+  async function holdEvent(
+    tx: Prisma.TransactionClient | Db,
+    hold: { id: string; scopeType: string; scopeId: string },
+    state: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    const vim =
+      hold.scopeType === 'vim'
+        ? await tx.vim.findUnique({ where: { id: hold.scopeId }, select: { tenantId: true } })
+        : null;
+    await tx.event.create({
+      data: {
+        tenantId: vim?.tenantId ?? null,
+        resourceId: hold.scopeId,
+        resourceType: hold.scopeType === 'vim' ? 'vim' : 'monitor_worker',
+        resourceState: state,
+        eventType: 'MONITOR',
+        eventDetails: { message, hold_id: hold.id, ...extra } as Prisma.InputJsonValue,
+      },
+    });
+  }
+
+  /** Tells members' monitors where their held action stands (shown in their status). */
+  async function notify(members: { vnfId: string; actionId: string; episode: number }[], phase: string) {
+    await Promise.all(
+      members.map((m) =>
+        client.workflow
+          .getHandle(monitorWorkflowId(m.vnfId))
+          .signal(SIGNAL_ACTION_PHASE, {
+            actionId: m.actionId,
+            episode: m.episode,
+            phase,
+          } satisfies ActionPhaseSignal)
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  return {
+    /** One look at the hold: end it, report its limit, or hand out released members. */
+    async holdRound(holdId: string): Promise<HoldRound> {
+      const now = Date.now();
+      const hold = await db.healHold.findUniqueOrThrow({ where: { id: holdId } });
+      if (!OPEN.includes(hold.state)) return { done: true, state: hold.state, release: [] };
+      const members = await db.policyActionExecution.findMany({
+        where: { holdId },
+        select: {
+          id: true,
+          vnfId: true,
+          actionId: true,
+          episode: true,
+          gate: true,
+          status: true,
+          startedAt: true,
+        },
+      });
+      const pending = members.filter((m) => m.gate === 'HELD');
+      const recovered = members.filter((m) => m.gate === 'RECOVERED').length;
+      const lastJoin = Math.max(hold.startedAt.getTime(), ...members.map((m) => m.startedAt.getTime()));
+      const quiet = now - lastJoin > settings.holdWindowMs;
+      const markReleased = async (ids: string[], phase: string) => {
+        if (!ids.length) return [];
+        await db.policyActionExecution.updateMany({
+          where: { id: { in: ids }, gate: 'HELD' },
+          data: { gate: 'RELEASED' },
+        });
+        await notify(
+          pending.filter((m) => ids.includes(m.id)),
+          phase,
+        );
+        return ids;
+      };
+
+      if (hold.state === 'HELD') {
+        const stillCorrelated =
+          pending.length >= settings.holdMin &&
+          (pending.length / Math.max(1, hold.total) >= settings.holdShare ||
+            pending.length >= settings.holdCount);
+        if (quiet && !stillCorrelated) {
+          // The scope recovered: no action for those that answer again; the rest are single failures.
+          const message =
+            pending.length === 0
+              ? `correlated failure over: all ${recovered} held target(s) answer again; no action taken`
+              : `correlated failure over: ${recovered} held target(s) answer again, no action for them; ${pending.length} still failing, acted on one by one`;
+          await db.$transaction(async (tx) => {
+            await tx.healHold.update({
+              where: { id: holdId },
+              data: { state: 'ENDED', endedAt: new Date() },
+            });
+            await holdEvent(tx, hold, 'ENDED', message, { recovered, still_failing: pending.length });
+          });
+          const release = await markReleased(
+            pending.map((m) => m.id),
+            'the correlated failure is over and this target still fails: acted on',
+          );
+          return { done: true, state: 'ENDED', release };
+        }
+        if (now >= hold.limitAt.getTime()) {
+          if (settings.autoRelease) {
+            await db.$transaction(async (tx) => {
+              await tx.healHold.update({
+                where: { id: holdId },
+                data: {
+                  state: 'RELEASED',
+                  decidedAt: new Date(),
+                  decidedBy: 'auto-release (VNFM_HEAL_HOLD_AUTO_RELEASE)',
+                },
+              });
+              await holdEvent(
+                tx,
+                hold,
+                'RELEASED',
+                `hold past its limit of ${settings.holdLimitMs / 1000} s: ${pending.length} held action(s) released at the recreation limits`,
+              );
+            });
+            return { done: false, state: 'RELEASED', release: [] };
+          }
+          if (!hold.limitReported) {
+            await db.$transaction(async (tx) => {
+              await tx.healHold.update({ where: { id: holdId }, data: { limitReported: true } });
+              await holdEvent(
+                tx,
+                hold,
+                'HELD',
+                `hold past its limit of ${settings.holdLimitMs / 1000} s with ${pending.length} target(s) still failing: an operator decides (vnfm hold release ${holdId}, or vnfm hold cancel ${holdId})`,
+              );
+            });
+            await notify(
+              pending,
+              `held past its limit: waiting for an operator (vnfm hold release|cancel ${holdId})`,
+            );
+          }
+        }
+        return { done: false, state: 'HELD', release: [] };
+      }
+
+      // RELEASED: hand out as many as the recreation limits can take now; the others stay queued.
+      const inFlight = await db.recreationSlot.count({ where: { execution: { status: { not: 'DONE' } } } });
+      const room = Math.max(0, settings.maxRecreations - inFlight);
+      const running = members.filter(
+        (m) => ['RELEASED', 'QUEUED', 'RECREATING'].includes(m.gate ?? '') && m.status !== 'DONE',
+      ).length;
+      const release = await markReleased(
+        pending.slice(0, Math.max(0, room - running)).map((m) => m.id),
+        'released: acting now, at the recreation limits',
+      );
+      if (pending.length === 0 && running === 0) {
+        await db.$transaction(async (tx) => {
+          await tx.healHold.update({ where: { id: holdId }, data: { state: 'ENDED', endedAt: new Date() } });
+          await holdEvent(
+            tx,
+            hold,
+            'ENDED',
+            `released hold done: ${members.length - recovered} action(s) run, ${recovered} target(s) recovered first`,
+          );
+        });
+        return { done: true, state: 'ENDED', release };
+      }
+      return { done: false, state: 'RELEASED', release };
+    },
+
+    /** An operator's (or the API's) decision on a hold that waits. */
+    async decideHold(args: {
+      holdId: string;
+      decision: HoldDecision;
+      by: string;
+    }): Promise<{ state: string; detail: string }> {
+      const hold = await db.healHold.findUniqueOrThrow({ where: { id: args.holdId } });
+      if (hold.state !== 'HELD')
+        return { state: hold.state, detail: `hold ${args.holdId} is ${hold.state}: nothing to decide` };
+      const state = args.decision === 'release' ? 'RELEASED' : 'CANCELLED';
+      const pending = await db.policyActionExecution.findMany({
+        where: { holdId: args.holdId, gate: 'HELD' },
+        select: { id: true, vnfId: true, actionId: true, episode: true },
+      });
+      await db.$transaction(async (tx) => {
+        await tx.healHold.update({
+          where: { id: args.holdId },
+          data: {
+            state,
+            decidedAt: new Date(),
+            decidedBy: args.by,
+            ...(state === 'CANCELLED' ? { endedAt: new Date() } : {}),
+          },
+        });
+        if (state === 'CANCELLED')
+          await tx.policyActionExecution.updateMany({
+            where: { holdId: args.holdId, gate: 'HELD' },
+            data: { gate: 'CANCELLED' },
+          });
+        await holdEvent(
+          tx,
+          hold,
+          state,
+          state === 'RELEASED'
+            ? `hold released by ${args.by}: ${pending.length} held action(s) run at the recreation limits`
+            : `hold cancelled by ${args.by}: ${pending.length} held action(s) dropped; their targets are watched and acted on only after they recover and fail again`,
+        );
+      });
+      if (state === 'CANCELLED')
+        await notify(pending, `held action cancelled by ${args.by}: no action until the target recovers`);
+      return { state, detail: `hold ${args.holdId} ${state.toLowerCase()}` };
+    },
+
+    /** A released member's request and a fresh claim (guards and staleness as of now), or why not to run it. */
+    async reclaimHeldAction(
+      executionId: string,
+    ): Promise<{ run: true; input: PolicyActionInput; claim: RunClaim } | { run: false; reason: string }> {
+      const row = await db.policyActionExecution.findUniqueOrThrow({
+        where: { id: executionId },
+        include: { vnf: true },
+      });
+      const result = row.result as { result?: string } | null;
+      if (
+        !['RELEASED', 'QUEUED', 'RECREATING'].includes(row.gate ?? '') ||
+        (result && result.result !== 'deferred')
+      )
+        return { run: false, reason: `not released (gate ${row.gate}, result ${result?.result ?? 'none'})` };
+      if (!row.request) return { run: false, reason: 'no request recorded' };
+      if (row.vnf.deletedAt) return { run: false, reason: 'the VNF is gone' };
+      const input = row.request as unknown as PolicyActionInput;
+      const windowStart = new Date(Date.now() - input.policy.parameters.respawn_limit_window * 1000);
+      const recent = await db.policyActionExecution.findMany({
+        where: {
+          vnfId: row.vnfId,
+          id: { not: row.id },
+          action: { in: ['respawn', 'vdu_autoheal'] },
+          startedAt: { gte: windowStart },
+          result: { path: ['recreated'], equals: true },
+        },
+        orderBy: { startedAt: 'desc' },
+        select: { finishedAt: true, startedAt: true },
+      });
+      const live = await db.vduInstance.count({
+        where: {
+          id: input.instanceId,
+          vnfId: input.vnfId,
+          deletedAt: null,
+          status: 'ACTIVE',
+          mgmtIp: input.ip,
+        },
+      });
+      return {
+        run: true,
+        input,
+        claim: {
+          kind: 'run',
+          executionId: row.id,
+          status: row.vnf.status as RunClaim['status'],
+          recentRecreations: recent.length,
+          lastRecreationAt: (recent[0]?.finishedAt ?? recent[0]?.startedAt)?.toISOString(),
+          stale: live === 0,
+        },
+      };
+    },
+  };
+}
+
+export type HealHoldActivities = ReturnType<typeof healHoldActivities>;

@@ -1,0 +1,121 @@
+// The healing gate (docs/monitoring.md, "Healing safety"), workflow side: a
+// destructive action first waits one probe period (failures with a common
+// cause are all reported meanwhile), has the conductor probe the target
+// itself, and then looks for a correlated failure of its VIM or reporting
+// worker; and a recreation waits for a slot under the limits. The monitor
+// hears where its action stands (actionPhase) and shows it in its status.
+import {
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  sleep,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  controlQueueOf,
+  monitorWorkflowId,
+  SIGNAL_ACTION_PHASE,
+  type ActionPhaseSignal,
+  type MonitorActivities,
+} from '../../../monitoring/contract.js';
+import type { ConductorActivities } from '../../activities/index.js';
+import { HEAL_HOLD_WORKFLOW, healHoldWorkflowId } from '../../contract.js';
+import { db } from '../activities.js';
+import type { ActionContext, ActionResult } from './context.js';
+
+/** The conductor's own probe: a round lasts at most (count − 1) × interval + timeout. */
+const probe = proxyActivities<ConductorActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+/** Tells the monitor where its action stands; a monitor that is gone is no reason to fail. */
+export async function phase(ctx: ActionContext, text: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(monitorWorkflowId(ctx.input.vnfId)).signal<[ActionPhaseSignal]>(
+      SIGNAL_ACTION_PHASE,
+      { actionId: ctx.input.actionId, episode: ctx.input.episode, phase: text },
+    );
+  } catch {
+    // no running monitor: nothing to tell
+  }
+}
+
+/** undefined: act. Otherwise the answer for the monitor (unconfirmed, or deferred into a hold). */
+export async function healGate(ctx: ActionContext): Promise<ActionResult | undefined> {
+  const settings = await db.healSettings();
+  const { input, claim } = ctx;
+  if (settings.confirm) {
+    await phase(ctx, 'confirming the failure from the conductor');
+    await sleep(input.policy.parameters.period * 1000 + settings.confirmSlackMs);
+    const c = await probe.confirmFailure({
+      executionId: claim.executionId,
+      vnfId: input.vnfId,
+      instanceId: input.instanceId,
+      ip: input.ip,
+      policy: input.policy,
+      ...(input.vantage ? { reportedBy: input.vantage.taskQueue } : {}),
+    });
+    if (!c.confirmed) {
+      if (c.quarantine && input.vantage) await quarantine(input.vantage.taskQueue, c.quarantine);
+      return {
+        outcome: {
+          result: 'unconfirmed',
+          detail: c.detail,
+          retryAfterMs: Math.max(30_000, settings.holdWindowMs),
+        },
+        recreated: false,
+      };
+    }
+  }
+  const h = await db.correlateFailure({
+    executionId: claim.executionId,
+    ...(input.vantage ? { vantageVnfs: input.vantage.vnfs } : {}),
+  });
+  if (!h.held) return undefined;
+  if (h.opened) await startCoordinator(h.holdId);
+  return { outcome: { result: 'deferred', detail: h.detail, holdId: h.holdId }, recreated: false };
+}
+
+/** Waits, durably, until a recreation slot is free under the per-VIM and fleet limits. */
+export async function recreationSlot(ctx: ActionContext): Promise<void> {
+  if (!ctx.gated) return;
+  let told = false;
+  for (;;) {
+    const r = await db.acquireRecreationSlot({ executionId: ctx.claim.executionId, vnfId: ctx.input.vnfId });
+    if (r.granted) {
+      if (told) await phase(ctx, 'recreating');
+      return;
+    }
+    if (!told) await phase(ctx, r.detail);
+    told = true;
+    await sleep('2 seconds');
+  }
+}
+
+async function startCoordinator(holdId: string): Promise<void> {
+  try {
+    await startChild(HEAL_HOLD_WORKFLOW, {
+      workflowId: healHoldWorkflowId(holdId),
+      args: [holdId],
+      // The hold outlives the action that opened it.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/** Hands the reporting worker's loops to the others (its control queue takes the word at once). */
+async function quarantine(loopQueue: string, q: { untilMs: number; reason: string }): Promise<void> {
+  const { controlProbeLoop } = proxyActivities<MonitorActivities>({
+    taskQueue: controlQueueOf(loopQueue),
+    scheduleToCloseTimeout: '10 seconds',
+    retry: { maximumAttempts: 2, initialInterval: '200 milliseconds' },
+  });
+  await controlProbeLoop({ loopId: '', command: 'quarantine', untilMs: q.untilMs, reason: q.reason }).catch(
+    () => false,
+  );
+}
