@@ -59,6 +59,10 @@ export const ENV_VARS = {
     default: '30',
     help: 'Seconds a VNF may sit in PENDING_CREATE without a create workflow before the conductor starts one.',
   },
+  VNFM_CONDUCTOR_GC_GRACE: {
+    default: '120',
+    help: 'Seconds a namespace, address or instance row without a live owner is left alone before the conductor removes it.',
+  },
   VNFM_MONITOR_MAX_LOOPS: {
     default: '20000',
     help: 'Probe loops (long-running activities) one monitor worker runs at once.',
@@ -181,6 +185,7 @@ export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: parse(env, 'VNFM_CONDUCTOR_METRICS_PORT', port),
     reconcileIntervalMs: parse(env, 'VNFM_CONDUCTOR_RECONCILE_INTERVAL', seconds) * 1000,
     pendingCreateGraceMs: parse(env, 'VNFM_CONDUCTOR_PENDING_CREATE_GRACE', seconds) * 1000,
+    gcGraceMs: parse(env, 'VNFM_CONDUCTOR_GC_GRACE', seconds) * 1000,
   };
 }
 
