@@ -86,13 +86,13 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
   }
 }
 
-/** This VIM's namespaces on the host, each with the IPv4 addresses on its eth0. */
-export async function hostView(vimId: string): Promise<Map<string, string[]>> {
+/** This VIM's namespaces on the host (every namespace without a VIM), each with the IPv4 addresses on its eth0. */
+export async function hostView(vimId?: string): Promise<Map<string, string[]>> {
   const view = new Map<string, string[]>();
   const { stdout } = await exec('ip', ['-j', 'netns', 'list']);
   const names = ((stdout.trim() ? JSON.parse(stdout) : []) as { name: string }[])
     .map((n) => n.name)
-    .filter((n) => n.startsWith(namespacePrefix(vimId)));
+    .filter((n) => vimId === undefined || n.startsWith(namespacePrefix(vimId)));
   for (const ns of names) {
     const r = await exec('ip', ['-n', ns, '-j', '-4', 'addr', 'show', 'dev', 'eth0']).catch(() => ({
       stdout: '',
