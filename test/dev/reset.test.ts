@@ -12,12 +12,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { netnsUnavailable } from '../../src/dev/bootstrap.js';
 import { REPO_ROOT } from '../../src/dev/processes.js';
 import { freePort } from '../../src/temporal/dev-server.js';
 import { homeHash, homeOfDataDir } from '../../src/vim/host-owner.js';
 import { removeMarkedObjects } from '../../src/vim/host-reclaim.js';
+import { destroyNamespace } from '../../src/vim/netns-host.js';
 import { BLACKHOLE_METRIC } from '../../src/vim/netns.js';
 import { freshNetnsConfig } from '../vim/helpers.js';
 import { hostView } from '../vim/state.js';
@@ -39,6 +40,8 @@ const base = mkdtempSync(join(tmpdir(), 'vnfm-reset-test-'));
 const dataDir = join(base, 'one');
 const otherDir = join(base, 'two');
 const started: ChildProcess[] = [];
+/** Every VIM the runs registered (for cleanup, whatever marks their objects carry). */
+const vims = new Set<string>();
 let env: NodeJS.ProcessEnv;
 let apiPort: number;
 let netns: { bridge: string; pool: string };
@@ -127,6 +130,7 @@ async function createVnf(run: Run, token: string): Promise<{ vimId: string; ip: 
     },
     90_000,
   );
+  vims.add(shown.vim_id);
   expect(shown.status, shown.error_reason).toBe('ACTIVE');
   return { vimId: shown.vim_id, ip: (JSON.parse(shown.mgmt_ip_address) as Record<string, string>).VDU1! };
 }
@@ -163,11 +167,24 @@ beforeAll(async () => {
   });
 });
 
+// A failed test must not leave its npm run dev holding the data directory for the next one.
+afterEach(async () => {
+  for (const c of started) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    c.kill('SIGINT');
+    await Promise.race([
+      new Promise((r) => c.once('exit', r)),
+      new Promise((r) => setTimeout(r, 20_000)).then(() => c.kill('SIGKILL')),
+    ]);
+  }
+});
+
 afterAll(async () => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   if (!unavailable) {
     const homes = new Set([dataDir, otherDir].map((d) => homeHash(homeOfDataDir(d))));
     await removeMarkedObjects((m) => homes.has(m.homeHash)).catch(() => undefined);
+    for (const vimId of vims) for (const ns of (await hostView(vimId)).keys()) await destroyNamespace(ns);
     await exec('ip', ['link', 'del', 'dev', netns.bridge]).catch(() => undefined);
     await exec('ip', ['route', 'del', 'blackhole', netns.pool, 'metric', String(BLACKHOLE_METRIC)]).catch(
       () => undefined,
