@@ -19,6 +19,7 @@ import { freePort } from '../../src/temporal/dev-server.js';
 import { homeHash, homeOfDataDir } from '../../src/vim/host-owner.js';
 import { removeMarkedObjects } from '../../src/vim/host-reclaim.js';
 import { destroyNamespace } from '../../src/vim/netns-host.js';
+import { DEFAULT_STATE_DIR } from '../../src/vim/netns-records.js';
 import { BLACKHOLE_METRIC } from '../../src/vim/netns.js';
 import { freshNetnsConfig } from '../vim/helpers.js';
 import { hostView } from '../vim/state.js';
@@ -184,7 +185,12 @@ afterAll(async () => {
   if (!unavailable) {
     const homes = new Set([dataDir, otherDir].map((d) => homeHash(homeOfDataDir(d))));
     await removeMarkedObjects((m) => homes.has(m.homeHash)).catch(() => undefined);
-    for (const vimId of vims) for (const ns of (await hostView(vimId)).keys()) await destroyNamespace(ns);
+    for (const vimId of vims) {
+      for (const ns of (await hostView(vimId)).keys()) {
+        await destroyNamespace(ns);
+        rmSync(join(DEFAULT_STATE_DIR, `${ns}.json`), { force: true });
+      }
+    }
     await exec('ip', ['link', 'del', 'dev', netns.bridge]).catch(() => undefined);
     await exec('ip', ['route', 'del', 'blackhole', netns.pool, 'metric', String(BLACKHOLE_METRIC)]).catch(
       () => undefined,
