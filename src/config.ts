@@ -107,6 +107,10 @@ export const ENV_VARS = {
     default: '600',
     help: 'Seconds a monitor worker with an unreliable probe path hands its loops to the others.',
   },
+  VNFM_CONDUCTOR_GC_GRACE: {
+    default: '120',
+    help: 'Seconds a namespace, address or instance row without a live owner is left alone before the conductor removes it.',
+  },
   VNFM_MONITOR_MAX_LOOPS: {
     default: '20000',
     help: 'Probe loops (long-running activities) one monitor worker runs at once.',
@@ -230,6 +234,7 @@ export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
     reconcileIntervalMs: parse(env, 'VNFM_CONDUCTOR_RECONCILE_INTERVAL', seconds) * 1000,
     pendingCreateGraceMs: parse(env, 'VNFM_CONDUCTOR_PENDING_CREATE_GRACE', seconds) * 1000,
     heal: healSettings(env),
+    gcGraceMs: parse(env, 'VNFM_CONDUCTOR_GC_GRACE', seconds) * 1000,
   };
 }
 

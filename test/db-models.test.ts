@@ -104,6 +104,9 @@ describe('database models', () => {
     expect(await db.healHold.findUniqueOrThrow({ where: { id: hold.id } })).toEqual(hold);
     expect(await db.recreationSlot.findUniqueOrThrow({ where: { executionId: pae.id } })).toEqual(slot);
     expect(await db.probePathFault.findUniqueOrThrow({ where: { id: fault.id } })).toEqual(fault);
+    // The migration made the one installation row; its home is set on first use.
+    const installation = await db.installation.findUniqueOrThrow({ where: { singleton: true } });
+    expect(await db.installation.findMany()).toEqual([installation]);
   });
 
   it('enforces the uniqueness the product relies on', async () => {
@@ -140,6 +143,9 @@ describe('database models', () => {
     await expect(db.healHold.create({ data: { ...hold, limitAt } })).rejects.toThrow();
     await db.healHold.update({ where: { id: first.id }, data: { state: 'ENDED' } });
     await db.healHold.create({ data: { ...hold, limitAt } });
+    // One installation per database.
+    await expect(db.installation.create({ data: {} })).rejects.toThrow();
+    await expect(db.installation.create({ data: { singleton: false } })).rejects.toThrow();
   });
 
   it('records applied migrations the way Prisma Migrate does', async () => {

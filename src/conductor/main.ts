@@ -38,7 +38,6 @@ runMain('conductor', async () => {
   const server = await serveMetrics(conductorRegistry, cfg.metricsPort);
 
   const deps = { db, client, temporal, log };
-  await collectVimGarbage(deps);
   const worker = await createConductorWorker({
     db,
     client,
@@ -57,6 +56,12 @@ runMain('conductor', async () => {
       await reconcileMonitors(deps);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');
+    }
+    try {
+      // Every pass, on every replica: it takes only what is provably orphaned.
+      await collectVimGarbage(deps, { graceMs: cfg.gcGraceMs });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'VIM garbage collection failed; will retry');
     } finally {
       maintaining = false;
     }

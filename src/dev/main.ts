@@ -6,15 +6,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { apiConfig, conductorConfig, devConfig, ENV_VARS, monitorConfig, temporalConfig } from '../config.js';
-import { runMain } from '../fatal.js';
+import { runMain, StartupError } from '../fatal.js';
 import { assertPortFree } from '../temporal/dev-server.js';
 import { banner } from './banner.js';
 import { ensureDevToken, ensureDevVim } from './bootstrap.js';
 import { startDevDatabase } from './database.js';
+import { prepareDevHost } from './host.js';
 import { lockDataDir } from './lock.js';
 import { createOutput } from './output.js';
 import { ENTRY_POINTS, startEntry } from './processes.js';
 import { waitForHttp, waitForPollers } from './readiness.js';
+import { resetDataDir } from './reset.js';
 import { DevStack } from './stack.js';
 import { splitAddress, startDevTemporal } from './temporal.js';
 
@@ -26,8 +28,14 @@ function localUrl(host: string, port: number): string {
   return `http://${local ? 'localhost' : host}:${port}`;
 }
 
+const USAGE = 'npm run dev [-- --reset]';
+
 runMain('dev', async () => {
   const t0 = Date.now();
+  const args = process.argv.slice(2);
+  const unknown = args.find((a) => a !== '--reset');
+  if (unknown) throw new StartupError(`unknown argument '${unknown}' (usage: ${USAGE})`);
+  const reset = args.includes('--reset');
   const output = createOutput();
   const env = process.env;
   // Every setting is read (and checked) before anything starts.
@@ -65,6 +73,11 @@ runMain('dev', async () => {
     if (embeddedDb) ports.push([dev.dbPort, 'embedded database, VNFM_DEV_DB_PORT', '127.0.0.1']);
     for (const [port, what, host] of ports) if (port) await assertPortFree(port, what, host);
 
+    if (reset) {
+      output.dev('--reset: removing what this installation owns on the host, then its data');
+      await resetDataDir({ dataDir, databaseUrl: env.DATABASE_URL, log: output.dev });
+    }
+
     // The database and Temporal start side by side; both are awaited before
     // acting on a failure of either, so nothing half-started is left behind.
     const since0 = Date.now();
@@ -99,6 +112,12 @@ runMain('dev', async () => {
     const t = temporalResult.value;
     if (t.server) stack.watch(t.server);
 
+    await prepareDevHost({
+      databaseUrl: db.url,
+      embeddedDataDir: db.embedded ? dataDir : undefined,
+      bridge: dev.bridge,
+      log: output.dev,
+    });
     const token = await ensureDevToken(db.url, dataDir);
 
     // Production's variables, pointing at what this run started.

@@ -1,7 +1,9 @@
 // The VIM driver interface: what the conductor needs from infrastructure.
 // Every operation is idempotent: resources are named deterministically from
 // ids, so a retried create finds what the first attempt made, and deleting
-// something already gone succeeds.
+// something already gone succeeds. There is no "heal in place": heal and
+// respawn replace an instance with a new one (new id, new IP), which a
+// create and a delete do.
 
 export type VimType = 'netns' | 'static';
 
@@ -66,21 +68,39 @@ export interface VimDriver {
   readonly canRecreate: boolean;
   /** Prepares shared resources (bridge, routes); idempotent. */
   ensureReady(): Promise<void>;
+  /** Builds the instance, or completes or repairs it (same id: same names and IP). */
   createInstance(spec: InstanceSpec): Promise<InstanceInfo>;
-  deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<void>;
-  /** Recreates the instance in place (same id and IP). */
-  healInstance(spec: InstanceSpec): Promise<InstanceInfo>;
+  /**
+   * Removes the instance and releases its IP. With `ifIdle`, only when no one
+   * works on the instance now; returns false when it did nothing for that reason.
+   */
+  deleteInstance(
+    spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>,
+    opts?: { ifIdle?: boolean },
+  ): Promise<boolean>;
   describeInstance(instanceId: string): Promise<InstanceInfo>;
   listInstances(): Promise<InstanceInfo[]>;
   injectFault(instanceId: string, fault: Fault): Promise<void>;
-  /** Removes resources of this VIM whose instance id is not in `owned`. Returns what it removed. */
-  collectGarbage(owned: Set<string>): Promise<string[]>;
+  /** Removes what of this VIM is provably orphaned under `policy`. Returns what it removed. */
+  collectGarbage(policy: GarbagePolicy): Promise<string[]>;
+}
+
+/** What garbage collection may remove: only what is provably orphaned. */
+export interface GarbagePolicy {
+  /** Whether the instance has a live row; asked while holding the instance's lock. */
+  isLive(instanceId: string): Promise<boolean>;
+  /** Every live instance id of this VIM (for namespaces whose record is lost, which is rare). */
+  liveIds(): Promise<Iterable<string>>;
+  /** Instances holding an address of this VIM, and since when (addresses whose namespace never came). */
+  heldAddresses?(): Promise<{ instanceId: string; since: Date }[]>;
+  /** Objects younger than this are left alone, whatever the rows say. */
+  graceMs: number;
 }
 
 /**
  * A request the VIM can never satisfy, so retrying is pointless: an
- * unsupported operation (heal on the static VIM) or an invalid spec (a static
- * IP outside the allowed CIDRs). Workflows can list it as non-retryable.
+ * unsupported operation (fault injection on the static VIM), an invalid spec (a
+ * static IP outside the allowed CIDRs) or a bridge that is not the VIM's. Workflows can list it as non-retryable.
  */
 export class VimRejectedError extends Error {
   override readonly name = 'VimRejectedError';

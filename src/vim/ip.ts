@@ -73,6 +73,8 @@ export interface LinkJson {
   master?: string;
   link_index?: number;
   link_netnsid?: number;
+  /** The interface alias: vnfm's owner mark (host-owner.ts). */
+  ifalias?: string;
   linkinfo?: { info_kind?: string };
 }
 

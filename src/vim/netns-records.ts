@@ -6,10 +6,11 @@
 // rename) before its namespace is created and removed after it is deleted, so
 // every namespace of ours has one; it lets listInstances name the instance
 // behind a hashed namespace name and describeInstance report the IP of an
-// instance whose namespace was deleted behind vnfm's back. GC does not depend
-// on records: it hashes the ids it keeps.
+// instance whose namespace was deleted behind vnfm's back. A record carries
+// the owner mark of the installation that made the namespace (host-owner.ts).
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { HostOwner } from './host-owner.js';
 
 export const DEFAULT_STATE_DIR = '/run/vnfm/netns';
 
@@ -24,7 +25,10 @@ export interface NetnsRecord {
   mgmtIp: string;
   namespace: string;
   veth: string;
+  /** When the namespace was last (re)built: garbage collection leaves younger ones alone. */
   createdAt: string;
+  /** The installation that made it (absent in records written before owner marks). */
+  owner?: HostOwner;
 }
 
 export class NetnsRecords {

@@ -12,10 +12,21 @@
 //
 // Every operation converges the kernel state towards what the ids say it
 // should be, so repeating one, or completing one a crash interrupted, is safe.
-import { readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+// Work on one instance holds its lock (instance-locks.ts), which every
+// conductor replica sees. The bridge, the veths and the namespace records carry
+// the owner mark of the installation that made them (host-owner.ts).
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cidrContains, cidrsOverlap, intToIp, parseCidr } from '../net/cidr.js';
-import type { Fault, InstanceInfo, InstanceSpec, IpAllocator, NetnsVimConfig, VimDriver } from './driver.js';
+import type {
+  Fault,
+  GarbagePolicy,
+  InstanceInfo,
+  InstanceSpec,
+  IpAllocator,
+  NetnsVimConfig,
+  VimDriver,
+} from './driver.js';
 import { VimRejectedError } from './driver.js';
 import {
   getLink,
@@ -26,7 +37,27 @@ import {
   type AddrJson,
   type LinkJson,
 } from './ip.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import {
+  formatMark,
+  otherInstallationAdvice,
+  parseMark,
+  relation,
+  type HostOwner,
+  type OwnerMark,
+} from './host-owner.js';
+import { reclaimEarlierDatabases } from './host-reclaim.js';
+import { processLocks, type InstanceLocks } from './instance-locks.js';
+import {
+  BLACKHOLE_METRIC,
+  destroyNamespace,
+  ensureBlackhole,
+  listNamespaces,
+  namespaceAgeMs,
+  namespaceFileExists,
+  namespaceMounted,
+  NETNS_DIR,
+  removeBlackholeIfUnused,
+} from './netns-host.js';
 import {
   bridgeMac,
   INSTANCE_IFNAME,
@@ -36,15 +67,10 @@ import {
   vethHostName,
 } from './netns-names.js';
 import { NetnsRecords, type NetnsRecord } from './netns-records.js';
-import { findResponders, killPids, namespacePids, responderPids, startResponder } from './responder.js';
+import { findResponders, killPids, responderPids, startResponder } from './responder.js';
 import { parseStoredVimConfig } from './vim-config.js';
 
-/** Where `ip netns` keeps its namespace mounts. */
-export const NETNS_DIR = '/run/netns';
-/** Metric of the pool's blackhole route: the worst possible, so any real route wins. */
-export const BLACKHOLE_METRIC = 4294967295;
-/** statfs type of a mounted namespace file (nsfs); a plain file means a crashed `ip netns add`. */
-const NSFS_MAGIC = 0x6e736673;
+export { BLACKHOLE_METRIC, NETNS_DIR } from './netns-host.js';
 
 export type VimLog = (
   level: 'debug' | 'info' | 'warn',
@@ -56,41 +82,18 @@ export interface NetnsVimDriverOptions {
   log?: VimLog;
   /** Where instance records live (default /run/vnfm/netns). */
   stateDir?: string;
+  /** Per-instance locks (default: within this process only; the conductor passes database-wide ones). */
+  locks?: InstanceLocks;
+  /** The installation this driver works for; without it, objects carry no owner mark. */
+  owner?: () => Promise<HostOwner>;
+  /** Whether a VIM of this installation is registered and not deleted (default: yes). */
+  vimLive?: (vimId: string) => Promise<boolean>;
 }
 
 /** Images whose name starts with this boot but never answer: eth0 stays down, no responder. */
 export const BROKEN_IMAGE_PREFIX = 'broken';
 
-// Shared by every driver object in the process, so serialisation holds even
-// when callers build a fresh driver per call (vimDriverFor).
-const instanceLocks = new KeyedMutex();
 const readyInFlight = new Map<string, Promise<void>>();
-
-async function namespaceMounted(ns: string): Promise<boolean> {
-  try {
-    return (await statfs(join(NETNS_DIR, ns))).type === NSFS_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
-async function namespaceFileExists(ns: string): Promise<boolean> {
-  try {
-    await statfs(join(NETNS_DIR, ns));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function listNamespaces(prefix: string): Promise<string[]> {
-  try {
-    return (await readdir(NETNS_DIR)).filter((n) => n.startsWith(prefix));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
 
 export class NetnsVimDriver implements VimDriver {
   readonly type = 'netns' as const;
@@ -102,6 +105,9 @@ export class NetnsVimDriver implements VimDriver {
   private readonly nsPrefix: string;
   private readonly records: NetnsRecords;
   private readonly log: VimLog;
+  private readonly locks: InstanceLocks;
+  private readonly ownerOf?: () => Promise<HostOwner>;
+  private readonly vimLive: (vimId: string) => Promise<boolean>;
 
   constructor(
     readonly vimId: string,
@@ -123,6 +129,13 @@ export class NetnsVimDriver implements VimDriver {
     const o = typeof opts === 'function' ? { log: opts } : opts;
     this.records = new NetnsRecords(o.stateDir);
     this.log = o.log ?? (() => undefined);
+    this.locks = o.locks ?? processLocks;
+    this.ownerOf = o.owner;
+    this.vimLive = o.vimLive ?? (async () => true);
+  }
+
+  private async owner(): Promise<HostOwner | undefined> {
+    return this.ownerOf?.();
   }
 
   // ---- shared resources -------------------------------------------------
@@ -160,23 +173,34 @@ export class NetnsVimDriver implements VimDriver {
 
   private async prepareShared(): Promise<void> {
     const { bridge, pool } = this.config;
+    const owner = await this.owner();
+    // What an earlier database at this home left can never be claimed again,
+    // and its namespaces may hold addresses of our pool: reclaim it first.
+    if (owner) await reclaimEarlierDatabases(owner, { stateDir: this.records.dir, log: this.log });
     let link = await getLink(bridge);
-    if (link) this.checkOurBridge(link);
-    else await this.checkHostConflicts();
+    if (link && (await this.claimBridge(link, owner)) === 'reclaim') {
+      await this.reclaimBridge(link);
+      link = undefined;
+    }
+    if (!link) await this.checkHostConflicts();
     // Before the bridge: from now on pool addresses can never follow the
     // default route out of this machine, whatever happens to the bridge.
-    await ip('route', 'replace', 'blackhole', pool, 'metric', String(BLACKHOLE_METRIC));
+    await ensureBlackhole(pool);
     if (!link) {
       try {
-        // The MAC is set at birth: it marks the bridge as ours (see bridgeMac).
+        // The MAC is set at birth: it marks the bridge as this VIM's (see bridgeMac).
         await ip('link', 'add', 'name', bridge, 'address', bridgeMac(this.vimId), 'type', 'bridge');
         this.log('info', 'created bridge', { vimId: this.vimId, bridge });
       } catch (err) {
         if (!(err instanceof IpCommandError && err.isExisting)) throw err;
       }
       link = await getLink(bridge);
-      this.checkOurBridge(link);
+      if (!link || (await this.claimBridge(link, owner)) !== 'ours') {
+        throw new Error(`interface ${bridge} was taken by someone else while VIM ${this.vimId} created it`);
+      }
     }
+    if (owner)
+      await ip('link', 'set', 'dev', bridge, 'alias', formatMark(owner, { vimId: this.vimId, pool }));
     // Nothing that arrives from the instances is ever routed on, even where
     // the host forwards for others (docker and friends set ip_forward=1).
     await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/forwarding`, '0').catch((err: Error) =>
@@ -200,12 +224,64 @@ export class NetnsVimDriver implements VimDriver {
     }
   }
 
-  private checkOurBridge(link: LinkJson | undefined): void {
-    if (link?.linkinfo?.info_kind === 'bridge' && link.address === bridgeMac(this.vimId)) return;
-    throw new Error(
-      `interface ${this.config.bridge} exists but is not the bridge of VIM ${this.vimId} ` +
-        `(kind ${link?.linkinfo?.info_kind ?? 'none'}, MAC ${link?.address ?? '?'}); refusing to touch it`,
+  /**
+   * Whether an existing interface of the bridge's name is this VIM's bridge,
+   * provably orphaned (reclaim it), or someone else's (refuse, saying what to do).
+   */
+  private async claimBridge(link: LinkJson, owner: HostOwner | undefined): Promise<'ours' | 'reclaim'> {
+    const { bridge } = this.config;
+    const kind = link.linkinfo?.info_kind ?? 'none';
+    const mark = parseMark(link.ifalias);
+    const refuse = (why: string): never => {
+      throw new VimRejectedError(
+        `interface ${bridge} exists but is not the bridge of VIM ${this.vimId}: ${why}; refusing to touch it`,
+      );
+    };
+    if (kind === 'bridge' && mark && owner) {
+      const rel = relation(mark, owner);
+      if (rel === 'mine') {
+        if (mark.vimId === this.vimId) return 'ours';
+        // A VIM of this installation that was deleted leaves nothing anyone can claim.
+        if (mark.vimId && !(await this.vimLive(mark.vimId))) return 'reclaim';
+        refuse(`it is the bridge of VIM ${mark.vimId ?? '?'} of this installation`);
+      }
+      if (rel === 'earlier-database') return 'reclaim';
+      refuse(otherInstallationAdvice(mark));
+    }
+    // Made before owner marks existed, or by a driver without an owner: the MAC says whose it is.
+    if (kind === 'bridge' && link.address === bridgeMac(this.vimId)) return 'ours';
+    if (kind === 'bridge' && mark && !owner && mark.vimId === this.vimId) return 'ours';
+    return refuse(
+      mark
+        ? otherInstallationAdvice(mark)
+        : `it was not made by vnfm (kind ${kind}, MAC ${link.address ?? '?'}, no owner mark): ` +
+            `choose another bridge and pool for this VIM (npm run dev: VNFM_NETNS_BRIDGE and VNFM_NETNS_POOL)`,
     );
+  }
+
+  /** Removes a provably orphaned bridge of this name, with the namespaces and route of the VIM it served. */
+  private async reclaimBridge(link: LinkJson): Promise<void> {
+    const mark = parseMark(link.ifalias) as OwnerMark;
+    const removed: string[] = [];
+    if (mark.vimId) {
+      const prefix = namespacePrefix(mark.vimId);
+      for (const ns of new Set([...(await listNamespaces(prefix)), ...(await this.records.list(prefix))])) {
+        const rec = await this.records.read(ns);
+        if (await destroyNamespace(ns)) removed.push(`netns:${ns}`);
+        if (rec && (await ipIgnoringMissing('link', 'del', 'dev', rec.veth)))
+          removed.push(`veth:${rec.veth}`);
+        await this.records.remove(ns);
+      }
+    }
+    if (await ipIgnoringMissing('link', 'del', 'dev', link.ifname)) removed.push(`bridge:${link.ifname}`);
+    if (mark.pool && mark.pool !== this.config.pool && (await removeBlackholeIfUnused(mark.pool)))
+      removed.push(`route:blackhole ${mark.pool}`);
+    this.log('info', 'reclaimed a bridge nothing can claim any more (its VIM or its database is gone)', {
+      vimId: this.vimId,
+      bridge: link.ifname,
+      madeFor: { installation: mark.installationId, vim: mark.vimId, home: mark.home },
+      removed,
+    });
   }
 
   /** Refuses a pool that addresses or routes of this host (not ours) already use. */
@@ -257,30 +333,33 @@ export class NetnsVimDriver implements VimDriver {
   }
 
   /**
-   * Removes everything this VIM made on the host: its namespaces (through GC
-   * with nothing owned), the bridge and the blackhole route. Not part of
-   * VimDriver: for deregistering a VIM and for tests.
+   * Removes everything this VIM made on the host: its namespaces (with their
+   * records and addresses), the bridge and, unless another interface still
+   * has an address in the pool, the blackhole route. Not part of VimDriver:
+   * for deleted VIMs, resets and tests.
    */
   async teardown(): Promise<string[]> {
-    const removed = await this.collectGarbage(new Set());
+    const removed = await this.collectGarbage({
+      isLive: async () => false,
+      liveIds: async () => [],
+      graceMs: 0,
+    });
     const link = await getLink(this.config.bridge);
-    if (link && link.address === bridgeMac(this.vimId)) {
+    const mark = parseMark(link?.ifalias);
+    if (link && (link.address === bridgeMac(this.vimId) || mark?.vimId === this.vimId)) {
       await ipIgnoringMissing('link', 'del', 'dev', this.config.bridge);
       removed.push(`bridge:${this.config.bridge}`);
     }
-    if (
-      await ipIgnoringMissing(
-        'route',
-        'del',
-        'blackhole',
-        this.config.pool,
-        'metric',
-        String(BLACKHOLE_METRIC),
-      )
-    ) {
-      removed.push(`route:blackhole ${this.config.pool}`);
-    }
+    if (await removeBlackholeIfUnused(this.config.pool)) removed.push(`route:blackhole ${this.config.pool}`);
     return removed;
+  }
+
+  /** Whether this VIM's bridge is on the host. */
+  async bridgePresent(): Promise<boolean> {
+    const link = await getLink(this.config.bridge);
+    return (
+      !!link && (link.address === bridgeMac(this.vimId) || parseMark(link.ifalias)?.vimId === this.vimId)
+    );
   }
 
   // ---- instances ----------------------------------------------------------
@@ -294,8 +373,9 @@ export class NetnsVimDriver implements VimDriver {
     if (!spec.instanceId) throw new VimRejectedError('instanceId is required');
   }
 
+  /** Locks are per namespace name, so garbage collection can lock a namespace whose record is lost. */
   private lock<T>(instanceId: string, fn: () => Promise<T>): Promise<T> {
-    return instanceLocks.run(`${this.vimId}/${instanceId}`, fn);
+    return this.locks.run(namespaceName(this.vimId, instanceId), fn);
   }
 
   async createInstance(spec: InstanceSpec): Promise<InstanceInfo> {
@@ -306,29 +386,38 @@ export class NetnsVimDriver implements VimDriver {
     });
   }
 
-  async healInstance(spec: InstanceSpec): Promise<InstanceInfo> {
+  async deleteInstance(
+    spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>,
+    opts: { ifIdle?: boolean } = {},
+  ): Promise<boolean> {
     this.checkSpec(spec);
-    return this.lock(spec.instanceId, async () => {
-      // Same id, so the same names, MAC and (from the allocator) IP; only the
-      // namespace and what runs in it are new.
-      await this.removeNamespace(namespaceName(this.vimId, spec.instanceId));
-      await this.build(spec);
-      this.log('info', 'healed instance', { vimId: this.vimId, instanceId: spec.instanceId });
-      return this.describe(spec.instanceId);
-    });
+    const remove = () => this.removeInstance(spec.instanceId, namespaceName(this.vimId, spec.instanceId));
+    if (!opts.ifIdle) {
+      await this.lock(spec.instanceId, remove);
+      return true;
+    }
+    return !(await this.locks.tryRun(namespaceName(this.vimId, spec.instanceId), remove)).busy;
   }
 
-  async deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<void> {
-    this.checkSpec(spec);
-    await this.lock(spec.instanceId, async () => {
-      const ns = namespaceName(this.vimId, spec.instanceId);
-      await this.removeNamespace(ns);
-      await ipIgnoringMissing('link', 'del', 'dev', vethHostName(this.vimId, spec.instanceId));
-      const rec = await this.records.read(ns);
-      if (rec) await this.forgetNeighbour(rec.mgmtIp);
-      await this.records.remove(ns);
-      await this.ips.release(this.vimId, spec.instanceId);
-    });
+  /**
+   * Namespace, veth, neighbour entry, record, then the address: the address is
+   * free again only once nothing on the host can answer on it. Returns what it removed.
+   */
+  private async removeInstance(instanceId: string | undefined, ns: string): Promise<string[]> {
+    const removed: string[] = [];
+    const rec = await this.records.read(ns);
+    for (const pid of await responderPids(ns)) removed.push(`responder:${pid}`);
+    if (await destroyNamespace(ns)) removed.push(`netns:${ns}`);
+    const veth = rec?.veth ?? (instanceId ? vethHostName(this.vimId, instanceId) : undefined);
+    if (veth && (await ipIgnoringMissing('link', 'del', 'dev', veth))) removed.push(`veth:${veth}`);
+    if (rec) await this.forgetNeighbour(rec.mgmtIp);
+    await this.records.remove(ns);
+    const id = instanceId ?? rec?.instanceId;
+    if (id) {
+      await this.ips.release(this.vimId, id);
+      if (rec) removed.push(`ip:${rec.mgmtIp}`);
+    }
+    return removed;
   }
 
   /** Brings the instance's namespace to the state its spec describes, from whatever is there. */
@@ -340,6 +429,7 @@ export class NetnsVimDriver implements VimDriver {
     const ns = namespaceName(this.vimId, spec.instanceId);
     const veth = vethHostName(this.vimId, spec.instanceId);
     const broken = spec.image.startsWith(BROKEN_IMAGE_PREFIX);
+    const owner = await this.owner();
     const rec: NetnsRecord = {
       vimId: this.vimId,
       instanceId: spec.instanceId,
@@ -352,11 +442,13 @@ export class NetnsVimDriver implements VimDriver {
       namespace: ns,
       veth,
       createdAt: new Date().toISOString(),
+      ...(owner ? { owner } : {}),
     };
     // Record first: a namespace of ours never exists without one.
     await this.records.write(rec);
     await this.ensureNamespace(ns);
     await this.ensureVethPair(ns, veth, instanceMac(this.vimId, spec.instanceId));
+    if (owner) await ip('link', 'set', 'dev', veth, 'alias', formatMark(owner, { vimId: this.vimId }));
     await ip('link', 'set', 'dev', veth, 'master', this.config.bridge, 'up');
     await ip('-n', ns, 'link', 'set', 'dev', 'lo', 'up');
     await this.ensureAddress(ns, mgmtIp);
@@ -365,7 +457,7 @@ export class NetnsVimDriver implements VimDriver {
       await killPids(await responderPids(ns));
     } else {
       await this.linkUp(ns);
-      await this.ensureResponder(ns, spec.httpPort, spec.instanceId);
+      await this.ensureResponder(ns, spec.httpPort, spec.instanceId, owner?.installationId);
     }
     await this.forgetNeighbour(mgmtIp);
     this.log('debug', 'instance ready', {
@@ -440,34 +532,20 @@ export class NetnsVimDriver implements VimDriver {
     await ipIgnoringMissing('neigh', 'flush', 'to', addr, 'dev', this.config.bridge);
   }
 
-  private async ensureResponder(ns: string, port: number | undefined, instanceId: string): Promise<void> {
+  private async ensureResponder(
+    ns: string,
+    port: number | undefined,
+    instanceId: string,
+    ownerMark?: string,
+  ): Promise<void> {
     const running = await findResponders(ns);
     const keep = running.find((r) => port !== undefined && r.port === port);
     // One responder, on the spec's port; anything else goes.
     await killPids(running.filter((r) => r !== keep).map((r) => r.pid));
     if (port && !keep) {
-      await startResponder(ns, port, instanceId);
+      await startResponder(ns, port, instanceId, ownerMark);
       this.log('debug', 'started responder', { namespace: ns, port });
     }
-  }
-
-  /** Kills everything inside, removes the veth pair and the namespace. Returns whether anything was there. */
-  private async removeNamespace(ns: string): Promise<boolean> {
-    const pids = await namespacePids(ns);
-    await killPids(pids);
-    if (await namespaceMounted(ns)) {
-      // Delete the veth from inside: synchronous, whereas the kernel tears a
-      // deleted namespace's devices down asynchronously, and a rebuild under
-      // the same names must not meet the old ones.
-      await ipIgnoringMissing('-n', ns, 'link', 'del', 'dev', INSTANCE_IFNAME);
-      await ipIgnoringMissing('netns', 'del', ns);
-      return true;
-    }
-    if (await namespaceFileExists(ns)) {
-      await rm(join(NETNS_DIR, ns), { force: true });
-      return true;
-    }
-    return pids.length > 0;
   }
 
   // ---- observation ------------------------------------------------------
@@ -529,7 +607,7 @@ export class NetnsVimDriver implements VimDriver {
       const ns = namespaceName(this.vimId, instanceId);
       if (fault === 'delete') {
         // Behind vnfm's back: the record and the IP stay, as they would.
-        await this.removeNamespace(ns);
+        await destroyNamespace(ns);
         return;
       }
       if (!(await namespaceMounted(ns))) {
@@ -548,7 +626,7 @@ export class NetnsVimDriver implements VimDriver {
         case 'responder-start': {
           const rec = await this.records.read(ns);
           if (!rec?.httpPort) throw new VimRejectedError(`instance ${instanceId} has no HTTP port to serve`);
-          await this.ensureResponder(ns, rec.httpPort, instanceId);
+          await this.ensureResponder(ns, rec.httpPort, instanceId, rec.owner?.installationId);
           return;
         }
         default:
@@ -560,43 +638,59 @@ export class NetnsVimDriver implements VimDriver {
   // ---- garbage ----------------------------------------------------------
 
   /**
-   * Removes this VIM's namespaces (by name prefix: other VIMs' are never
-   * looked at) whose instance is not in `owned` — matched by hashing the owned
-   * ids, so it needs no record — with their processes, records and IPs, then
-   * veths on this VIM's bridge that belong to no owned instance or whose peer
-   * is in no namespace. Returns what it removed ("netns:…", "responder:<pid>",
-   * "ip:…", "veth:…").
+   * Removes what is provably orphaned among this VIM's objects (by name
+   * prefix: other VIMs' are never looked at): namespaces, records and held
+   * addresses whose instance has no live row, that are older than the grace
+   * and that nobody holds the lock of — each decided on its own, with the
+   * rows read after its lock is taken, so an instance another replica is
+   * building or deleting meanwhile is never touched. Whatever was live in a
+   * snapshot taken first is skipped without a lock: skipping is always safe,
+   * and the next pass sees what died since. Then veths on the bridge
+   * whose peer is in no namespace (vnfm makes the pair with its peer inside
+   * the namespace, so such a veth is never one being built). Returns what it
+   * removed ("netns:…", "responder:<pid>", "ip:…", "veth:…").
    */
-  async collectGarbage(owned: Set<string>): Promise<string[]> {
-    const keepNs = new Set([...owned].map((id) => namespaceName(this.vimId, id)));
-    const keepVeth = new Set([...owned].map((id) => vethHostName(this.vimId, id)));
+  async collectGarbage(policy: GarbagePolicy): Promise<string[]> {
     const removed: string[] = [];
-    const names = new Set([
-      ...(await listNamespaces(this.nsPrefix)),
-      ...(await this.records.list(this.nsPrefix)),
-    ]);
-    for (const ns of [...names].sort()) {
-      if (keepNs.has(ns)) continue;
-      const rec = await this.records.read(ns);
-      const collect = async (): Promise<void> => {
-        for (const pid of await responderPids(ns)) removed.push(`responder:${pid}`);
-        if (await this.removeNamespace(ns)) removed.push(`netns:${ns}`);
-        if (rec) {
-          if (await ipIgnoringMissing('link', 'del', 'dev', rec.veth)) removed.push(`veth:${rec.veth}`);
-          await this.ips.release(this.vimId, rec.instanceId);
-          removed.push(`ip:${rec.mgmtIp}`);
+    const candidates = new Map<string, string | undefined>(); // namespace → instance id, if known
+    for (const ns of await listNamespaces(this.nsPrefix)) candidates.set(ns, undefined);
+    for (const ns of await this.records.list(this.nsPrefix)) candidates.set(ns, undefined);
+    const held = new Map<string, Date>();
+    for (const a of (await policy.heldAddresses?.()) ?? []) {
+      const ns = namespaceName(this.vimId, a.instanceId);
+      held.set(ns, a.since);
+      candidates.set(ns, a.instanceId);
+    }
+    const liveNames = async () =>
+      new Set([...(await policy.liveIds())].map((id) => namespaceName(this.vimId, id)));
+    const snapshot = await liveNames();
+    let busy = 0;
+    for (const [ns, knownId] of [...candidates].sort(([a], [b]) => a.localeCompare(b))) {
+      if (snapshot.has(ns)) continue;
+      const r = await this.locks.tryRun(ns, async () => {
+        const rec = await this.records.read(ns);
+        const instanceId = rec?.instanceId ?? knownId;
+        const since = rec ? Date.parse(rec.createdAt) : held.get(ns)?.getTime();
+        const age = since !== undefined ? Date.now() - since : await namespaceAgeMs(ns);
+        if (!(age >= policy.graceMs)) return [];
+        if (instanceId !== undefined) {
+          if (await policy.isLive(instanceId)) return [];
+        } else {
+          // No record: the instance behind a hashed name is known only by hashing the live ids.
+          if ((await liveNames()).has(ns)) return [];
         }
-        await this.records.remove(ns);
-      };
-      await (rec ? this.lock(rec.instanceId, collect) : collect());
+        return this.removeInstance(instanceId, ns);
+      });
+      if (r.busy) busy++;
+      else removed.push(...r.value);
     }
     const ports = await ipJson<LinkJson>('-d', 'link', 'show', 'master', this.config.bridge).catch(() => []);
     for (const l of ports) {
-      if (l.linkinfo?.info_kind !== 'veth') continue;
-      if (keepVeth.has(l.ifname) && l.link_netnsid !== undefined) continue;
+      if (l.linkinfo?.info_kind !== 'veth' || l.link_netnsid !== undefined) continue;
       if (await ipIgnoringMissing('link', 'del', 'dev', l.ifname)) removed.push(`veth:${l.ifname}`);
     }
     if (removed.length) this.log('info', 'collected garbage', { vimId: this.vimId, removed });
+    if (busy) this.log('debug', 'garbage collection skipped instances in use', { vimId: this.vimId, busy });
     return removed;
   }
 }

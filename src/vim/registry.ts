@@ -2,6 +2,8 @@
 // API runs when a VIM is registered.
 import type { Db } from '../db/client.js';
 import type { NetnsVimConfig, StaticVimConfig, VimDriver } from './driver.js';
+import { installationOf } from './host-owner.js';
+import { instanceLocksFor } from './instance-locks.js';
 import { PrismaIpAllocator } from './ip-allocator.js';
 import { NetnsVimDriver, type VimLog } from './netns.js';
 import { StaticVimDriver } from './static.js';
@@ -23,10 +25,13 @@ export interface VimDriverDeps {
   stateDir?: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The driver for a Vim row. Cheap to build: drivers keep no state that
- * matters between calls (per-instance serialisation is process-wide).
- * Throws when the stored config is invalid.
+ * matters between calls; per-instance locks are the database's (every
+ * replica sees them), and host objects carry the database's installation as
+ * their owner mark. Throws when the stored config is invalid.
  */
 export function vimDriverFor(
   vim: { id: string; type: string; config: unknown },
@@ -39,9 +44,14 @@ export function vimDriverFor(
     );
   }
   if (vim.type === 'netns') {
-    return new NetnsVimDriver(vim.id, parsed.config as NetnsVimConfig, new PrismaIpAllocator(deps.db), {
+    const db = deps.db;
+    return new NetnsVimDriver(vim.id, parsed.config as NetnsVimConfig, new PrismaIpAllocator(db), {
       log: deps.log,
       stateDir: deps.stateDir,
+      locks: instanceLocksFor(db),
+      owner: () => installationOf(db),
+      vimLive: async (vimId) =>
+        UUID.test(vimId) && (await db.vim.count({ where: { id: vimId, deletedAt: null } })) > 0,
     });
   }
   return new StaticVimDriver(vim.id, parsed.config as StaticVimConfig, {

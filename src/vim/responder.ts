@@ -12,7 +12,7 @@ import { run } from './ip.js';
 /** argv[1] of every responder, so we can tell it apart from anything else in a namespace. */
 export const RESPONDER_MARKER = 'vnfm-responder';
 
-/** CommonJS source run by `node -e`; argv: marker, port, instance id. */
+/** CommonJS source run by `node -e`; argv: marker, port, instance id, owner mark (installation id). */
 export const RESPONDER_SOURCE = `
 'use strict';
 const http = require('node:http');
@@ -85,7 +85,12 @@ export async function responderPids(namespace: string): Promise<number[]> {
 }
 
 /** Starts a responder in the namespace and resolves once it listens. */
-export function startResponder(namespace: string, port: number, instanceId: string): Promise<number> {
+export function startResponder(
+  namespace: string,
+  port: number,
+  instanceId: string,
+  ownerMark = '',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ip',
@@ -99,6 +104,7 @@ export function startResponder(namespace: string, port: number, instanceId: stri
         RESPONDER_MARKER,
         String(port),
         instanceId,
+        ownerMark,
       ],
       {
         detached: true,

@@ -3,7 +3,14 @@
 // (param_values) so the monitor can probe it, and refuses IPs outside the
 // VIM's allowed CIDRs so probes never go where the operator did not allow.
 import { allowedBy, isIpv4 } from '../net/cidr.js';
-import type { Fault, InstanceInfo, InstanceSpec, StaticVimConfig, VimDriver } from './driver.js';
+import type {
+  Fault,
+  GarbagePolicy,
+  InstanceInfo,
+  InstanceSpec,
+  StaticVimConfig,
+  VimDriver,
+} from './driver.js';
 import { VimRejectedError } from './driver.js';
 
 /** Instances of this VIM known elsewhere (the conductor's vdu_instances rows). */
@@ -41,13 +48,10 @@ export class StaticVimDriver implements VimDriver {
     return this.info(spec.instanceId, ip);
   }
 
-  async deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<void> {
+  async deleteInstance(spec: Pick<InstanceSpec, 'vimId' | 'instanceId'>): Promise<boolean> {
     // The host is not ours to remove; we only forget it.
     this.seen.delete(spec.instanceId);
-  }
-
-  async healInstance(_spec: InstanceSpec): Promise<InstanceInfo> {
-    throw new VimRejectedError('the static VIM cannot recreate instances');
+    return true;
   }
 
   async describeInstance(instanceId: string): Promise<InstanceInfo> {
@@ -65,7 +69,7 @@ export class StaticVimDriver implements VimDriver {
     throw new VimRejectedError(`the static VIM does not support fault injection (${fault})`);
   }
 
-  async collectGarbage(_owned: Set<string>): Promise<string[]> {
+  async collectGarbage(_policy: GarbagePolicy): Promise<string[]> {
     return [];
   }
 

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intToIp, parseCidr } from '../../src/net/cidr.js';
-import type { InstanceSpec, NetnsVimConfig } from '../../src/vim/driver.js';
+import type { GarbagePolicy, InstanceSpec, NetnsVimConfig } from '../../src/vim/driver.js';
 import { PrismaIpAllocator } from '../../src/vim/ip-allocator.js';
 import { BLACKHOLE_METRIC, NetnsVimDriver } from '../../src/vim/netns.js';
 import { namespaceName, vethHostName } from '../../src/vim/netns-names.js';
@@ -55,6 +55,12 @@ describe.skipIf(!!unavailable)('netns VIM driver (real namespaces)', () => {
   const poolAddr = (n: number): string => intToIp(parseCidr(cfg.pool)!.network + n);
   const nsOf = (id: string): string => namespaceName(vimRow.id, id);
   const allocationOf = (id: string) => db.ipAllocation.findUnique({ where: { instanceId: id } });
+  /** A GC policy under which exactly `ids` are live, with no grace. */
+  const keepOnly = (ids: Set<string>): GarbagePolicy => ({
+    isLive: async (id) => ids.has(id),
+    liveIds: async () => ids,
+    graceMs: 0,
+  });
 
   beforeAll(async () => {
     cfg = await freshNetnsConfig();
@@ -255,24 +261,25 @@ describe.skipIf(!!unavailable)('netns VIM driver (real namespaces)', () => {
     expect(await driver.createInstance(s)).toMatchObject({ state: 'down', responderRunning: false });
   });
 
-  it('heals in place: same id and IP, a new namespace, answering again', async () => {
+  it('creating again repairs an instance in place: same id and IP, link up, responder back', async () => {
     const s = spec({ httpPort: HTTP_PORT });
     const before = await driver.createInstance(s);
     live.add(s.instanceId);
-    // Something only the old namespace has.
-    await sh('ip', '-n', before.resourceId, 'link', 'add', 'marker0', 'type', 'bridge');
     await driver.injectFault(s.instanceId, 'link-down');
     await driver.injectFault(s.instanceId, 'responder-stop');
+    expect(await driver.describeInstance(s.instanceId)).toMatchObject({
+      state: 'down',
+      responderRunning: false,
+    });
 
-    const after = await driver.healInstance(s);
+    const after = await driver.createInstance(s);
     expect(after).toEqual({ ...before, state: 'up', responderRunning: true });
-    await expect(sh('ip', '-n', after.resourceId, 'link', 'show', 'marker0')).rejects.toThrow();
     expect(await pingSoon(after.mgmtIp)).toBe(true);
     expect(await httpStatus(after.mgmtIp, HTTP_PORT)).toBe(200);
     expect(await db.ipAllocation.count({ where: { instanceId: s.instanceId } })).toBe(1);
   });
 
-  it('delete fault removes the namespace behind vnfm; describe says missing; heal rebuilds it', async () => {
+  it('delete fault removes the namespace behind vnfm; describe says missing; create rebuilds it', async () => {
     const s = spec({ httpPort: HTTP_PORT });
     const info = await driver.createInstance(s);
     live.add(s.instanceId);
@@ -287,7 +294,7 @@ describe.skipIf(!!unavailable)('netns VIM driver (real namespaces)', () => {
     });
     expect(await pingOnce(info.mgmtIp)).toBe(false);
     await expect(driver.injectFault(s.instanceId, 'link-up')).rejects.toThrow(/no namespace/);
-    expect(await driver.healInstance(s)).toEqual(info);
+    expect(await driver.createInstance(s)).toEqual(info);
     expect(await pingSoon(info.mgmtIp)).toBe(true);
   });
 
@@ -377,7 +384,7 @@ describe.skipIf(!!unavailable)('netns VIM driver (real namespaces)', () => {
     );
     await sh('ip', 'link', 'set', 'dev', strayVeth, 'master', cfg.bridge);
 
-    const removed = await driver.collectGarbage(new Set(live));
+    const removed = await driver.collectGarbage(keepOnly(live));
     expect(removed.sort()).toEqual(
       [
         `responder:${responder!.pid}`,
@@ -397,7 +404,7 @@ describe.skipIf(!!unavailable)('netns VIM driver (real namespaces)', () => {
     for (const id of live) expect(left).toContain(nsOf(id));
     expect(await pingOnce((await driver.describeInstance(keep.instanceId)).mgmtIp)).toBe(true);
     // Nothing left to collect.
-    expect(await driver.collectGarbage(new Set(live))).toEqual([]);
+    expect(await driver.collectGarbage(keepOnly(live))).toEqual([]);
   });
 
   it('refuses an existing interface that is not its bridge, and a pool the host already routes', async () => {

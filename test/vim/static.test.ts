@@ -53,13 +53,12 @@ describe('StaticVimDriver', () => {
 
   it('cannot recreate instances or inject faults, and has no garbage', async () => {
     expect(driver.canRecreate).toBe(false);
-    await expect(driver.healInstance(spec({ staticIp: '192.0.2.10' }))).rejects.toThrow(
-      'the static VIM cannot recreate instances',
-    );
     await expect(driver.injectFault(randomUUID(), 'link-down')).rejects.toThrow(
       /does not support fault injection/,
     );
-    expect(await driver.collectGarbage(new Set())).toEqual([]);
+    expect(
+      await driver.collectGarbage({ isLive: async () => false, liveIds: async () => [], graceMs: 0 }),
+    ).toEqual([]);
     await driver.ensureReady();
   });
 });

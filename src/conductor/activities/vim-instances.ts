@@ -62,7 +62,14 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
       return driverOf(vnf.vim).canRecreate;
     },
 
-    /** Boots one instance; idempotent per instanceId. */
+    /**
+     * Boots one instance; idempotent per instanceId. Only a live row under a
+     * live VNF ends ACTIVE: when a delete got there first — before this boot
+     * began, or while it built (the delete waits for the instance's lock, then
+     * releases the address) — whatever the boot made is removed again and the
+     * step fails for good, so no namespace outlives its row or holds a
+     * released address.
+     */
     async bootInstance(
       plan: InstancePlan & { vnfId: string },
     ): Promise<{ instanceId: string; mgmtIp: string }> {
@@ -73,13 +80,18 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
       const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
       const vdu = parsed.vdus.find((v) => v.name === plan.vduName);
       if (!vdu) throw ApplicationFailure.nonRetryable(`VDU ${plan.vduName} is not in the VNFD`, 'BadPlan');
+      const driver = driverOf(vnf.vim);
+      const gone = async (why: string): Promise<never> => {
+        await driver.deleteInstance({ vimId: vnf.vimId, instanceId: plan.instanceId }).catch(rejected);
+        await db.vduInstance.updateMany({
+          where: { id: plan.instanceId, deletedAt: null },
+          data: { status: 'DELETED', deletedAt: new Date() },
+        });
+        throw ApplicationFailure.nonRetryable(`instance ${plan.instanceId} ${why}`, 'InstanceDeleted');
+      };
       const existing = await db.vduInstance.findUnique({ where: { id: plan.instanceId } });
-      if (existing?.deletedAt) {
-        throw ApplicationFailure.nonRetryable(
-          `instance ${plan.instanceId} was deleted meanwhile`,
-          'InstanceDeleted',
-        );
-      }
+      if (existing?.deletedAt) return gone('was deleted meanwhile');
+      if (vnf.deletedAt) return gone(`was not booted: VNF ${vnf.id} was deleted meanwhile`);
       if (existing?.status === 'ACTIVE' && existing.mgmtIp)
         return { instanceId: existing.id, mgmtIp: existing.mgmtIp };
       if (!existing) {
@@ -93,7 +105,6 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
           },
         });
       }
-      const driver = driverOf(vnf.vim);
       const info = await driver
         .createInstance({
           vimId: vnf.vimId,
@@ -107,10 +118,16 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
             driver.type === 'static' ? staticIpFor(vnf.attributes, plan.vduName, plan.index) : undefined,
         })
         .catch(rejected);
-      await db.vduInstance.update({
-        where: { id: plan.instanceId },
+      const done = await db.vduInstance.updateMany({
+        where: {
+          id: plan.instanceId,
+          deletedAt: null,
+          status: { notIn: ['DELETING', 'DELETED'] },
+          vnf: { deletedAt: null },
+        },
         data: { mgmtIp: info.mgmtIp, vimResourceId: info.resourceId, status: 'ACTIVE', bootedAt: new Date() },
       });
+      if (done.count === 0) return gone('was deleted while it booted');
       return { instanceId: plan.instanceId, mgmtIp: info.mgmtIp };
     },
 
@@ -138,7 +155,14 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
         where: { id: args.instanceId },
         include: { vnf: { include: { vim: true } } },
       });
-      if (!row || row.deletedAt) return;
+      if (!row) return;
+      if (row.deletedAt) {
+        // Deleted already; a boot that raced with that delete may have left something.
+        await driverOf(row.vnf.vim)
+          .deleteInstance({ vimId: row.vnf.vimId, instanceId: row.id })
+          .catch(rejected);
+        return;
+      }
       await db.vduInstance.update({ where: { id: row.id }, data: { status: 'DELETING' } });
       await driverOf(row.vnf.vim)
         .deleteInstance({ vimId: row.vnf.vimId, instanceId: row.id })
