@@ -159,13 +159,14 @@ export interface MonitorStatus {
   stoppedReason?: string;
   /** Watching but not acting: the VNF is not ACTIVE (e.g. ERROR after the respawn limit). */
   hold?: { reason: string; since: string };
-  /** Policy actions running now. */
+  /** Policy actions running now, and where each stands (e.g. confirming, queued for a recreation slot). */
   actions?: {
     episode: number;
     action: PolicyActionName;
     vduName: string;
     instanceId: string;
     startedAt: string;
+    phase?: string;
   }[];
   /** Messages (signals) ignored: wrong actionId, stale generation or malformed; the last reason. */
   ignoredMessages?: number;

@@ -23,7 +23,7 @@ describe('monitor shell', () => {
     const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
     (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
     const first = await w.action(m.vnfId, 0);
-    expect(first.req).toMatchObject({ episode: 1, generation: 1, instanceId: 't1', protocol: 2 });
+    expect(first.req).toMatchObject({ episode: 1, generation: 1, instanceId: 't1', protocol: 3 });
     const seen = w.loops.length;
     first.answer({
       outcome: { result: 'stale', generation: 1, vdus: m.input.vdus, detail: 'scaled meanwhile' },
@@ -167,6 +167,62 @@ describe('monitor shell', () => {
     });
     loop.end({ kind: 'failure', instanceId: 't1' });
     expect((await w.action(m.vnfId, 0)).req).toMatchObject({ generation: 2, instanceId: 't1' });
+  });
+});
+
+describe('monitor shell: the healing gate', () => {
+  let w: ShellWorld;
+  beforeAll(async () => {
+    w = await ShellWorld.start(temporalAddress());
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('a deferred action: HELD with its reason, the target probed, its recovery ends the episode', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const a = await w.action(m.vnfId, 0);
+    await m.handle.signal('actionPhase', {
+      actionId: m.actionId,
+      episode: 1,
+      phase: 'confirming the failure',
+    });
+    await eventually(
+      'the phase shown',
+      async () => (await w.status(m.handle)).actions?.[0]?.phase === 'confirming the failure',
+    );
+    a.answer({ outcome: { result: 'deferred', detail: 'held: correlated failure in VIM v1', holdId: 'h1' } });
+    const held = await eventually('HELD', async () => {
+      const s = await w.status(m.handle);
+      return s.state === 'HELD' ? s : undefined;
+    });
+    expect(held.targets[0]).toMatchObject({ state: 'held', reason: 'held: correlated failure in VIM v1' });
+    expect(held.hold).toBeUndefined(); // the VNF itself is not held
+    const loop = await w.waitFor('t1 probed in its episode', () =>
+      w.loops.findLast((l) => l.input.vnfId === m.vnfId && !l.ended && l.input.counters.t1?.episode === 1),
+    );
+    loop.end({ kind: 'recovered', instanceId: 't1' });
+    expect((await w.write(m.vnfId, 'recovered')).event.episode).toBe(1);
+    await eventually('PROBING', async () => (await w.status(m.handle)).state === 'PROBING');
+  });
+
+  it('an unconfirmed failure: judged afresh and not acted on again before the conductor says', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    expect((await w.action(m.vnfId, 0)).req.vantage?.taskQueue).toBe(w.queue);
+    const seen = w.loops.length;
+    (await w.action(m.vnfId, 0)).answer({
+      outcome: { result: 'unconfirmed', detail: 'answers the conductor', retryAfterMs: 60_000 },
+    });
+    const loop = await w.liveLoop(m.vnfId, seen);
+    loop.end({ kind: 'failure', instanceId: 't1' });
+    const t = await eventually('waiting', async () => {
+      const s = await w.status(m.handle);
+      return s.targets[0]?.episodeStatus === 'waiting_retry' ? s.targets[0] : undefined;
+    });
+    expect(Date.parse(t.retryAt!) - Date.now()).toBeGreaterThan(30_000);
+    expect(w.actions.filter((x) => x.req.vnfId === m.vnfId)).toHaveLength(1);
   });
 });
 
