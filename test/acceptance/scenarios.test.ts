@@ -436,11 +436,22 @@ describe.skipIf(skip)(
       expect(last, list.join('\n')).toMatch(
         /^MONITOR:ERROR respawn stopped: respawn limit reached.*respawn_limit 3/,
       );
+      // The VNF in ERROR stays watched (issue 12): the monitor runs on, HELD, and acts no more.
       await until(
-        'the monitor to stop acting (completed)',
-        () => stack.client.workflow.getHandle(`vnf-monitor-${id}`).describe(),
-        (d) => d.status.name === 'COMPLETED',
+        'the monitor to hold, still running (vnfm monitor status)',
+        async () => {
+          const d = await stack.client.workflow.getHandle(`vnf-monitor-${id}`).describe();
+          const st = await stack.cliJson<{ state: string }>(['monitor', 'status', id]);
+          return `${d.status.name} ${st.state}`;
+        },
+        (s) => s === 'RUNNING HELD',
       );
+      await sleep(2 * BACKOFF * 1000);
+      const later = describeEvents(await vnfEvents(stack, id));
+      expect(
+        later.filter((e) => /respawning VNF/.test(e)),
+        `no action after the limit put the VNF in ERROR\n${later.join('\n')}`,
+      ).toHaveLength(3);
 
       // An operator cleans up: a VNF in ERROR can be deleted, and nothing is left on the host.
       const nss = (

@@ -43,6 +43,8 @@ const SHELL_ENV: Record<string, string> = {
   VNF_ID: '5b0c7c1e-6a55-4c1e-9d8e-3f3a4f2c1a03',
   EVENT_ID: '1',
   ACTION_ID: '5b0c7c1e-6a55-4c1e-9d8e-3f3a4f2c1a04',
+  HOLD_ID: '5b0c7c1e-6a55-4c1e-9d8e-3f3a4f2c1a05',
+  ADMIN_TOKEN: 'vnfm_admin_token',
 };
 
 interface Located extends SimpleCommand {
