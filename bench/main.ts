@@ -13,6 +13,7 @@ import { cpuBusy, machine } from './machine.js';
 import { writeBenchmarksMd } from './report.js';
 import { writeResult, type Result, type ScenarioName } from './results.js';
 import { apiScenario } from './scenarios/api.js';
+import { apiCpuScenario } from './scenarios/api-cpu.js';
 import { PROBE_DEFAULTS, type ScenarioOutput } from './scenarios/common.js';
 import { controlScenario } from './scenarios/control.js';
 import { detectionScenario } from './scenarios/detection.js';
@@ -26,6 +27,7 @@ scenarios
   detection    make --faults VDUs unreachable: fault → DEAD event latency vs the floor
   control      delete --faults VNFs and scale out --faults others: last/first echo latency
   api          API p50/p99 at fixed rates, monitors stopped vs running
+  api-cpu      API CPU per request (a page of 100, one VNF) on --vnfs N rows, in isolation
   probe-cost   CPU per probe: vnfm's monitor worker vs blackbox_exporter on the same targets
   all          every scenario (full sizes, or tiny with --smoke)
   report       regenerate BENCHMARKS.md from bench/results
@@ -43,6 +45,7 @@ options
   --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 60)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
+  --requests N      api-cpu: sequential requests per endpoint (default 500)
   --smoke           tiny and fast (CI): 10 VNFs, period 1 s; fails on errors, not on targets
   --shared          scenarios of "all" share one stack and fleet (default with --smoke)
   --profile         node --cpu-prof for the monitor worker (profile in the run directory)
@@ -64,6 +67,7 @@ const { values, positionals } = parseArgs({
     heartbeat: { type: 'string' },
     rates: { type: 'string' },
     duration: { type: 'string' },
+    requests: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     shared: { type: 'boolean' },
     profile: { type: 'boolean', default: false },
@@ -279,6 +283,40 @@ async function runJobs(list: Job[]): Promise<Result[]> {
   return results;
 }
 
+/** api-cpu needs no stack, namespaces or root: only PostgreSQL and the API in this process. */
+async function apiCpu(): Promise<number> {
+  const n = Math.round(num(values.vnfs, 'vnfs', values.smoke ? 200 : 5000));
+  const requests = Math.round(num(values.requests, 'requests', values.smoke ? 50 : 500));
+  const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  const startedAt = new Date().toISOString();
+  const busyBefore = await cpuBusy(values.smoke ? 500 : 3000);
+  const m = machine();
+  const out = await apiCpuScenario({ vnfs: n, requests, log });
+  for (const r of out.rows) {
+    const mark = r.met === undefined ? '' : r.met ? '  [met]' : '  [MISSED]';
+    log(`  ${r.metric}: ${r.value}${r.target ? ` (target ${r.target})` : ''}${mark}`);
+  }
+  const file = writeResult(
+    {
+      scenario: 'api-cpu' as ScenarioName,
+      key: `n${n}`,
+      command: `npm run bench -- api-cpu --vnfs ${n}${values.requests ? ` --requests ${requests}` : ''}`,
+      params: { vnfs: n, requests },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: { ...m, load: machine().load },
+      busyBefore: Math.round(busyBefore * 1000) / 1000,
+      smoke: values.smoke,
+      rows: out.rows,
+      figures: out.figures,
+      notes: out.notes,
+    },
+    values.out ?? (values.smoke ? join(tmpdir(), 'vnfm-bench-api-cpu') : undefined),
+  );
+  log(`  → ${file}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const name = positionals[0] ?? 'help';
   if (values.help || name === 'help') {
@@ -289,6 +327,7 @@ async function main(): Promise<number> {
     console.log(`wrote ${await writeBenchmarksMd()}`);
     return 0;
   }
+  if (name === 'api-cpu') return apiCpu();
   if (process.getuid?.() !== 0) {
     console.error('bench: needs root (network namespaces, routes, tcpdump); run it as root');
     return 2;

@@ -12,7 +12,7 @@ import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { ApiDeps } from '../deps.js';
 import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
 import { mgmtIpProblems } from '../mgmt-ips.js';
-import { after, keysetOrder, nextLinks, resolveMarker, takePage } from '../pagination.js';
+import { nextLinks, resolveMarker, takePage } from '../pagination.js';
 import { route, type AnyRoute } from '../route.js';
 import { idParam, links, MAX_NAME } from '../schemas/common.js';
 import {
@@ -22,7 +22,9 @@ import {
   vnfUpdateBody,
   vnfView as vnfViewSchema,
 } from '../schemas/vnf.js';
-import { vnfInclude, vnfView } from '../serializers/vnf.js';
+import { vnfInclude, vnfView, vnfViewOf } from '../serializers/vnf.js';
+import { findVnfRecord, listVnfRecords } from '../vnf-reads.js';
+import { VnfdFactsCache } from '../vnfd-facts.js';
 import { scopeOf, tenantForCreate } from '../tenancy.js';
 import { parseVnfdInput } from '../vnfd-input.js';
 import { vnfdNotFound } from './vnfds.js';
@@ -46,6 +48,7 @@ export function findVisibleVnf(db: Db, id: string, scope: { tenantId?: string })
 
 export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
   const findVisible = (id: string, scope: { tenantId?: string }) => findVisibleVnf(db, id, scope);
+  const facts = new VnfdFactsCache(db);
 
   return [
     route({
@@ -142,7 +145,7 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
         });
         // After the commit: the workflow reads the row. Idempotent by VNF id.
         await lifecycle.startCreate(vnf.id, log);
-        return { status: 201, body: { vnf: vnfView(vnf) } };
+        return { status: 201, body: { vnf: vnfViewOf(vnf) } };
       },
     }),
 
@@ -165,25 +168,24 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
         const cursor = await resolveMarker(query.marker, (id) =>
           db.vnf.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
         );
-        const rows = await db.vnf.findMany({
-          where: {
+        const rows = await listVnfRecords(
+          db,
+          {
             ...scope,
-            deletedAt: null,
-            ...(query.name !== undefined ? { name: query.name } : {}),
-            ...(query.status !== undefined ? { status: query.status } : {}),
-            ...(query.vnfd_id !== undefined ? { vnfdId: query.vnfd_id } : {}),
-            ...(query.vim_id !== undefined ? { vimId: query.vim_id } : {}),
-            ...after(cursor),
+            name: query.name,
+            status: query.status,
+            vnfdId: query.vnfd_id,
+            vimId: query.vim_id,
           },
-          include: vnfInclude,
-          orderBy: keysetOrder,
-          take: query.limit + 1,
-        });
+          cursor,
+          query.limit + 1,
+        );
         const page = takePage(rows, query.limit);
+        const known = await facts.get(page.items.map((v) => v.vnfdId));
         return {
           status: 200,
           body: {
-            vnfs: page.items.map(vnfView),
+            vnfs: page.items.map((v) => vnfView(v, known.get(v.vnfdId)!)),
             ...nextLinks(req, 'vnfs', page.more, page.items.at(-1)?.id),
           },
         };
@@ -201,9 +203,10 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The VNF', schema: vnfBody } },
       errors: [401, 404],
       handler: async ({ params, principal }) => {
-        const vnf = await findVisible(params.vnf_id, scopeOf(principal));
+        const vnf = await findVnfRecord(db, params.vnf_id, scopeOf(principal));
         if (!vnf) throw vnfNotFound(params.vnf_id);
-        return { status: 200, body: { vnf: vnfView(vnf) } };
+        const known = await facts.get([vnf.vnfdId]);
+        return { status: 200, body: { vnf: vnfView(vnf, known.get(vnf.vnfdId)!) } };
       },
     }),
 
@@ -249,7 +252,7 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
         });
         const now = await findVisible(vnf.id, scope);
         if (!now) throw vnfNotFound(vnf.id);
-        return { status: 200, body: { vnf: vnfView(now) } };
+        return { status: 200, body: { vnf: vnfViewOf(now) } };
       },
     }),
 

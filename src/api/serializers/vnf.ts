@@ -1,12 +1,13 @@
-// A Vnf row in Tacker's VNF shape. mgmt_ip_address and
+// A VNF in Tacker's VNF shape. mgmt_ip_address and
 // attributes.monitoring_policy are JSON *strings*, as Tacker returned them.
 import { pythonJson } from '../../wire/python-json.js';
 import type { Prisma } from '../../db/client.js';
-import { monitoringPolicyAttribute, scalingPolicyOfVdu } from '../../vnfd/tacker-attributes.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { VnfView } from '../schemas/vnf.js';
+import type { VnfRecord } from '../vnf-reads.js';
+import { vnfdFacts, type VnfdFacts } from '../vnfd-facts.js';
 
-/** What a VNF's view needs besides its row: live instances, the VNFD's parsed form, the VIM's name. */
+/** What a VNF's view needs besides its row when read through Prisma (create, update). */
 export const vnfInclude = {
   vnfd: { select: { parsed: true } },
   vim: { select: { name: true, type: true } },
@@ -20,24 +21,22 @@ export const vnfInclude = {
 export type VnfWithRelations = Prisma.VnfGetPayload<{ include: typeof vnfInclude }>;
 
 /** `{"VDU1": "10.0.0.14"}`, or a list for a VDU a scaling policy targets; null without instances. */
-export function mgmtIpAddress(vnf: VnfWithRelations): string | null {
-  const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
+export function mgmtIpAddress(instances: VnfRecord['instances'], facts: VnfdFacts): string | null {
   const byVdu = new Map<string, string[]>();
-  for (const i of vnf.instances) {
-    if (!i.mgmtIp) continue;
-    byVdu.set(i.vduName, [...(byVdu.get(i.vduName) ?? []), i.mgmtIp]);
+  for (const [vdu, ip] of instances) {
+    if (!ip) continue;
+    const ips = byVdu.get(vdu);
+    if (ips) ips.push(ip);
+    else byVdu.set(vdu, [ip]);
   }
   if (!byVdu.size) return null;
   const out = new Map<string, string | string[]>();
-  for (const [vdu, ips] of byVdu) {
-    out.set(vdu, ips.length === 1 && !scalingPolicyOfVdu(parsed, vdu) ? ips[0]! : ips);
-  }
+  for (const [vdu, ips] of byVdu)
+    out.set(vdu, ips.length === 1 && !facts.scaledVdus.has(vdu) ? ips[0]! : ips);
   return pythonJson(out);
 }
 
-export function vnfView(vnf: VnfWithRelations): VnfView {
-  const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
-  const monitoringPolicy = monitoringPolicyAttribute(parsed);
+export function vnfView(vnf: VnfRecord, facts: VnfdFacts): VnfView {
   const stored = (vnf.attributes ?? {}) as Record<string, unknown>;
   return {
     id: vnf.id,
@@ -49,14 +48,26 @@ export function vnfView(vnf: VnfWithRelations): VnfView {
     // VIM resources are named from the VNF id; there is no separate stack id.
     instance_id: vnf.instances.length ? vnf.id : null,
     status: vnf.status as VnfView['status'],
-    mgmt_ip_address: mgmtIpAddress(vnf),
+    mgmt_ip_address: mgmtIpAddress(vnf.instances, facts),
     attributes: {
       ...stored,
-      ...(monitoringPolicy !== undefined ? { monitoring_policy: monitoringPolicy } : {}),
+      ...(facts.monitoringPolicy !== undefined ? { monitoring_policy: facts.monitoringPolicy } : {}),
     },
-    placement_attr: { ...((vnf.placementAttr ?? {}) as Record<string, unknown>), vim_name: vnf.vim.name },
+    placement_attr: { ...((vnf.placementAttr ?? {}) as Record<string, unknown>), vim_name: vnf.vimName },
     error_reason: vnf.errorReason,
     created_at: vnf.createdAt.toISOString(),
     updated_at: vnf.updatedAt.toISOString(),
   };
+}
+
+/** The view of a VNF read through Prisma with `vnfInclude`. */
+export function vnfViewOf(vnf: VnfWithRelations): VnfView {
+  return vnfView(
+    {
+      ...vnf,
+      vimName: vnf.vim.name,
+      instances: vnf.instances.map((i) => [i.vduName, i.mgmtIp]),
+    },
+    vnfdFacts(vnf.vnfd.parsed as unknown as ParsedVnfd),
+  );
 }
