@@ -21,7 +21,8 @@ export function heartbeating<T extends Activities>(activities: T): T {
       } catch {
         // Called outside an activity (maintenance, tests): nothing to beat for.
       }
-      const timer = ctx && setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      // Local activities have no heartbeat: their workflow task's timeout watches them.
+      const timer = ctx && !ctx.info.isLocal && setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         return await fn(...args);
       } finally {

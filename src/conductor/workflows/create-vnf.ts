@@ -1,14 +1,19 @@
 // create: PENDING_CREATE (written by the API) → boot every VDU's default
 // instances → ACTIVE → start the monitor. Any failure → resources cleaned up,
 // ERROR with the reason.
-import { log, uuid4 } from '@temporalio/workflow';
+import { log, patched, uuid4 } from '@temporalio/workflow';
 import type { CreateVnfInput, LifecycleResult } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
-import { db, vim } from './activities.js';
+import { db as remoteDb, localDb, vim } from './activities.js';
+import { LOCAL_DB_STEPS } from './patches.js';
 import { deleteAllInstances, failureMessage } from './instance-steps.js';
 
 export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<LifecycleResult> {
   const answer = answerAcceptance();
+  // Reads and idempotent writes only: a local activity runs again when its
+  // workflow task fails (e.g. a signal arrived while it completed), so a step
+  // that writes an event (setVnfStatus) stays a normal activity.
+  const db = patched(LOCAL_DB_STEPS) ? localDb : remoteDb;
   const current = await db.getVnfStatus(vnfId);
   if (!current || current.deleted) {
     answer({
@@ -33,7 +38,7 @@ export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<Life
     const reason = failureMessage(err);
     log.warn('create failed; cleaning up', { vnfId, reason });
     await deleteAllInstances(vnfId);
-    await db.setVnfStatus({
+    await remoteDb.setVnfStatus({
       vnfId,
       status: 'ERROR',
       errorReason: reason,
@@ -46,7 +51,7 @@ export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<Life
   await db.setMonitorActionId({ vnfId, actionId });
   const monitored = await db.startMonitor({ vnfId, actionId });
   // ACTIVE is the last step: a client that sees it can act on the VNF at once.
-  await db.setVnfStatus({
+  await remoteDb.setVnfStatus({
     vnfId,
     status: 'ACTIVE',
     event: {

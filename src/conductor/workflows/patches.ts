@@ -18,3 +18,10 @@ export const UPDATE_VNF_UPDATES_MONITOR = 'update-vnf-updates-monitor';
  * the conductor, correlated-failure holds) and a limit on recreations in flight.
  */
 export const HEAL_GATE = 'heal-gate';
+
+/**
+ * 2026-12: the create workflow's reads and idempotent database steps run as
+ * local activities (activities.ts localDb): fewer history events, RPCs and
+ * workflow tasks per VNF.
+ */
+export const LOCAL_DB_STEPS = 'local-db-steps';
