@@ -519,6 +519,8 @@ async function main(): Promise<void> {
         file: `${names[i]}.json`,
         workflowType: info.type,
         case: runs[i]!.case,
+        workflowId: info.workflowId,
+        runId: info.runId,
         status: info.status.name,
         events: history.events?.length ?? 0,
       });
