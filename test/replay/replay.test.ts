@@ -11,13 +11,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, type ReplayResult, type WorkflowBundle } from '@temporalio/worker';
 import { CONDUCTOR_WORKFLOWS_PATH } from '../../src/conductor/worker.js';
 import { MONITOR_WORKFLOW_TYPE } from '../../src/monitoring/contract.js';
 import { cachedWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { MONITOR_WORKFLOWS_PATH } from '../../src/worker/monitor-worker.js';
+import { historyFromJson } from './history-json.js';
 
 const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
 
@@ -46,7 +46,7 @@ function recorded(): Entry[] {
 
 const entries = recorded();
 const isMonitor = (e: Entry) => e.workflowType === MONITOR_WORKFLOW_TYPE;
-const load = (path: string) => historyFromJSON(JSON.parse(readFileSync(path, 'utf8')));
+const load = (path: string) => historyFromJson(JSON.parse(readFileSync(path, 'utf8')));
 
 /** Replays `list` on `bundle` with one replay worker; results by file. */
 async function replayAll(bundle: WorkflowBundle, list: Entry[]): Promise<Map<string, ReplayResult>> {
