@@ -378,8 +378,8 @@ async function healHold(ctx: Ctx, vim: VimEnv): Promise<void> {
   );
   if (released.size === 0) {
     const execs = await ctx.db.policyActionExecution.findMany({ where: { vnfId: { in: ids } } });
-    const seen = execs.map((e) => `${e.startedAt.toISOString().slice(11, 23)} ${JSON.stringify(e.result)}`);
-    skipped.push(`heal-hold: no hold was made (respawned directly): ${seen.join('; ')}`);
+    const at = execs.map((e) => e.startedAt.toISOString().slice(11, 23)).sort();
+    skipped.push(`heal-hold: no hold was made (respawned directly); actions started at ${at.join(', ')}`);
   }
   await delay(6000); // the coordinator sees the recovery and ends
 }
