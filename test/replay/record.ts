@@ -548,7 +548,8 @@ async function main(): Promise<void> {
       });
     }
     index.sort((a, b) => String(a.file).localeCompare(String(b.file)));
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+    // The code recorded: the last commit that changed src/ (stable across rebases of other work).
+    const commit = execFileSync('git', ['log', '-1', '--format=%h', '--', 'src'], {
       cwd: ROOT,
       encoding: 'utf8',
     }).trim();
