@@ -81,6 +81,17 @@ describe('replay: recorded histories on the current workflow code', () => {
     const sets = [...new Set(entries.map((e) => e.set))];
     expect(sets).toContain('v2');
     for (const set of sets) {
+      // No file left out of the index (it would never be replayed).
+      const files = readdirSync(join(HISTORIES, set)).filter(
+        (f) => f.endsWith('.json') && f !== 'index.json',
+      );
+      expect(
+        entries
+          .filter((e) => e.set === set)
+          .map((e) => e.file)
+          .sort(),
+        `set ${set}'s index`,
+      ).toEqual(files.sort());
       const types = new Set(entries.filter((e) => e.set === set).map((e) => e.workflowType));
       for (const t of [
         MONITOR_WORKFLOW_TYPE,
