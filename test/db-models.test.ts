@@ -36,6 +36,7 @@ describe('database models', () => {
         vimId: vim.id,
         monitorActionId: randomUUID(),
         monitorGeneration: 3,
+        lifecycleRun: randomUUID(),
         attributes: { config: {}, param_values: { a: 1 } },
       },
     });
