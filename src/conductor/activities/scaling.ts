@@ -6,6 +6,7 @@ import type { ParsedVnfd } from '../../vnfd/types.js';
 import { scalingPolicyFor } from '../../vnfd/scaling.js';
 import type { Acceptance } from '../contract.js';
 import { writeVnfEvent } from './events.js';
+import { lifecycleRunOf } from './heartbeat.js';
 import type { ScalePlan, ScaleRequest } from './types.js';
 
 export function scalingActivities(db: Db) {
@@ -80,7 +81,11 @@ export function scalingActivities(db: Db) {
           }
         }
         const to = req.type === 'out' ? 'PENDING_SCALE_OUT' : 'PENDING_SCALE_IN';
-        await tx.vnf.update({ where: { id: vnf.id }, data: { status: to } });
+        const run = lifecycleRunOf(vnf.id);
+        await tx.vnf.update({
+          where: { id: vnf.id },
+          data: { status: to, ...(run ? { lifecycleRun: run } : {}) },
+        });
         await writeVnfEvent(tx, vnf, {
           type: 'SCALE',
           state: to,

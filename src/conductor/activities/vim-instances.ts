@@ -10,6 +10,7 @@ import { PoolExhaustedError } from '../../vim/ip-allocator.js';
 import { vimDriverFor } from '../../vim/registry.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import { defaultInstances } from '../../vnfd/scaling.js';
+import { abandoned, lifecycleRunOf } from './heartbeat.js';
 import { staticIpFor } from './static-ips.js';
 import type { InstancePlan } from './types.js';
 
@@ -32,6 +33,39 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
     }
     throw err;
   };
+
+  /**
+   * Writes the BUILDING row of a new instance, with the VNF's row locked, if
+   * the VNF is not deleted or being deleted and `run` (when known) owns its
+   * lifecycle step. Answers why not otherwise.
+   */
+  const insertBuildingRow = async (
+    plan: InstancePlan & { vnfId: string },
+    run: string | undefined,
+  ): Promise<string | undefined> =>
+    db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ status: string; deleted: boolean; run: string | null }[]>`
+        SELECT status, deleted_at IS NOT NULL AS deleted, lifecycle_run AS run
+        FROM vnfs WHERE id = ${plan.vnfId}::uuid FOR SHARE`;
+      const vnf = rows[0];
+      if (!vnf || vnf.deleted) return `VNF ${plan.vnfId} was deleted meanwhile`;
+      if (vnf.status === 'PENDING_DELETE') return `VNF ${plan.vnfId} is being deleted`;
+      if (run && vnf.run && vnf.run !== run)
+        return `VNF ${plan.vnfId} is owned by another lifecycle run (${vnf.run}) now`;
+      await tx.vduInstance.createMany({
+        data: [
+          {
+            id: plan.instanceId,
+            vnfId: plan.vnfId,
+            vduName: plan.vduName,
+            index: plan.index,
+            status: 'BUILDING',
+          },
+        ],
+        skipDuplicates: true,
+      });
+      return undefined;
+    });
 
   return {
     /** The instances a new VNF boots: default_instances per VDU (1 without a scaling policy). */
@@ -69,6 +103,13 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
      * releases the address) — whatever the boot made is removed again and the
      * step fails for good, so no namespace outlives its row or holds a
      * released address.
+     *
+     * The row is only written while the VNF is not being deleted and the
+     * calling run still owns its lifecycle step (vnfs.lifecycle_run), in one
+     * statement with the VNF's row locked: a delete's claim either comes
+     * first (and the boot makes nothing) or sees the row (and deletes it).
+     * A boot whose workflow is gone (terminated, e.g. replaced by a force
+     * delete) stops between its steps and removes what it made.
      */
     async bootInstance(
       plan: InstancePlan & { vnfId: string },
@@ -92,19 +133,14 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
       const existing = await db.vduInstance.findUnique({ where: { id: plan.instanceId } });
       if (existing?.deletedAt) return gone('was deleted meanwhile');
       if (vnf.deletedAt) return gone(`was not booted: VNF ${vnf.id} was deleted meanwhile`);
+      if (abandoned()) return gone('was not booted: its workflow is gone');
       if (existing?.status === 'ACTIVE' && existing.mgmtIp)
         return { instanceId: existing.id, mgmtIp: existing.mgmtIp };
       if (!existing) {
-        await db.vduInstance.create({
-          data: {
-            id: plan.instanceId,
-            vnfId: vnf.id,
-            vduName: plan.vduName,
-            index: plan.index,
-            status: 'BUILDING',
-          },
-        });
+        const refusal = await insertBuildingRow(plan, lifecycleRunOf(plan.vnfId));
+        if (refusal) return gone(`was not booted: ${refusal}`);
       }
+      if (abandoned()) return gone('was not booted: its workflow is gone');
       const info = await driver
         .createInstance({
           vimId: vnf.vimId,
@@ -128,6 +164,7 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
         data: { mgmtIp: info.mgmtIp, vimResourceId: info.resourceId, status: 'ACTIVE', bootedAt: new Date() },
       });
       if (done.count === 0) return gone('was deleted while it booted');
+      if (abandoned()) return gone('was booted after its workflow was gone');
       return { instanceId: plan.instanceId, mgmtIp: info.mgmtIp };
     },
 

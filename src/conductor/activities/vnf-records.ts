@@ -3,6 +3,7 @@
 import type { Db, Prisma } from '../../db/client.js';
 import type { Acceptance, VnfStatus } from '../contract.js';
 import { writeVnfEvent, type VnfEvent } from './events.js';
+import { lifecycleRunOf } from './heartbeat.js';
 import type { ClaimRequest } from './types.js';
 
 export function vnfRecordActivities(db: Db) {
@@ -28,10 +29,29 @@ export function vnfRecordActivities(db: Db) {
             message: `VNF ${req.vnfId} is ${vnf.status}; ${req.operation} needs ${req.from.join(' or ')}`,
           };
         }
-        await tx.vnf.update({ where: { id: vnf.id }, data: { status: req.to, errorReason: null } });
+        const run = lifecycleRunOf(vnf.id);
+        await tx.vnf.update({
+          where: { id: vnf.id },
+          data: { status: req.to, errorReason: null, ...(run ? { lifecycleRun: run } : {}) },
+        });
         await writeVnfEvent(tx, { id: vnf.id, tenantId: vnf.tenant_id }, req.event);
         return { accepted: true, status: req.to };
       });
+    },
+
+    /**
+     * A create takes ownership of its VNF's lifecycle step (the API wrote the
+     * row without one), so the reconciliation can tell a create that ended
+     * without finishing from one never started. False if the VNF left PENDING_CREATE.
+     */
+    async claimCreate(vnfId: string): Promise<boolean> {
+      const run = lifecycleRunOf(vnfId);
+      if (!run) return true;
+      const r = await db.vnf.updateMany({
+        where: { id: vnfId, status: 'PENDING_CREATE', deletedAt: null },
+        data: { lifecycleRun: run },
+      });
+      return r.count === 1;
     },
 
     /** Sets the final status of an operation, with its event. */

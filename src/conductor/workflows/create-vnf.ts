@@ -5,10 +5,12 @@ import { log, patched, uuid4 } from '@temporalio/workflow';
 import type { CreateVnfInput, LifecycleResult } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
 import { db as remoteDb, localDb, vim } from './activities.js';
-import { LOCAL_DB_STEPS } from './patches.js';
-import { deleteAllInstances, failureMessage } from './instance-steps.js';
+import { CREATE_CLAIMS_RUN, LOCAL_DB_STEPS, SETTLE_SIBLINGS } from './patches.js';
+import { allOf, deleteAllInstances, failureMessage } from './instance-steps.js';
 
 export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<LifecycleResult> {
+  const settle = patched(SETTLE_SIBLINGS);
+  const claimsRun = patched(CREATE_CLAIMS_RUN);
   const answer = answerAcceptance();
   // Reads and idempotent writes only: a local activity runs again when its
   // workflow task fails (e.g. a signal arrived while it completed), so a step
@@ -30,14 +32,20 @@ export async function createVnfWorkflow({ vnfId }: CreateVnfInput): Promise<Life
     return { vnfId, status: current.status, detail: 'already created' };
   }
   answer({ accepted: true, status: 'PENDING_CREATE' });
+  if (claimsRun && !(await db.claimCreate(vnfId))) {
+    return { vnfId, status: 'REFUSED', detail: 'the VNF left PENDING_CREATE meanwhile' };
+  }
 
   const plan = await db.planCreate(vnfId);
   try {
-    await Promise.all(plan.map((p) => vim.bootInstance({ vnfId, instanceId: uuid4(), ...p })));
+    await allOf(
+      plan.map((p) => vim.bootInstance({ vnfId, instanceId: uuid4(), ...p })),
+      settle,
+    );
   } catch (err) {
     const reason = failureMessage(err);
     log.warn('create failed; cleaning up', { vnfId, reason });
-    await deleteAllInstances(vnfId);
+    await deleteAllInstances(vnfId, settle);
     await remoteDb.setVnfStatus({
       vnfId,
       status: 'ERROR',

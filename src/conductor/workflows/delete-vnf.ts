@@ -2,15 +2,18 @@
 // soft-delete the row. PENDING_CREATE/UPDATE/HEAL are refused (as Tacker);
 // an admin force delete works from any state.
 import type { DeleteVnfInput, LifecycleResult, VnfStatus } from '../contract.js';
+import { patched } from '@temporalio/workflow';
 import { answerAcceptance } from './acceptance.js';
 import { db } from './activities.js';
 import { deleteAllInstances, failureMessage } from './instance-steps.js';
 import { killMonitor } from './monitor-signals.js';
+import { SETTLE_SIBLINGS } from './patches.js';
 
 const DELETABLE: VnfStatus[] = ['ACTIVE', 'ERROR', 'DEAD', 'PENDING_DELETE'];
 
 export async function deleteVnfWorkflow(input: DeleteVnfInput): Promise<LifecycleResult> {
   const { vnfId, force } = input;
+  const settle = patched(SETTLE_SIBLINGS);
   const answer = answerAcceptance();
   const acceptance = await db.claimVnf({
     vnfId,
@@ -31,7 +34,7 @@ export async function deleteVnfWorkflow(input: DeleteVnfInput): Promise<Lifecycl
   const vnf = await db.getVnfStatus(vnfId);
   await killMonitor(vnfId, vnf?.monitorActionId ?? null);
   try {
-    await deleteAllInstances(vnfId);
+    await deleteAllInstances(vnfId, settle);
   } catch (err) {
     const reason = failureMessage(err);
     await db.setVnfStatus({

@@ -1,14 +1,17 @@
 // heal one VDU instance (the monitor's vdu_autoheal action, under the VNF's
 // lifecycle id): ACTIVE → PENDING_HEAL → recreate that instance only →
 // ACTIVE; the other instances keep running untouched.
+import { patched } from '@temporalio/workflow';
 import { db } from './activities.js';
 import { failureMessage, recreateInstances } from './instance-steps.js';
+import { SETTLE_SIBLINGS } from './patches.js';
 import type { RecreateInput, RecreateResult } from './respawn-vnf.js';
 
 export async function healVduWorkflow(
   input: RecreateInput & { instanceId: string },
 ): Promise<RecreateResult> {
   const { vnfId } = input;
+  const settle = patched(SETTLE_SIBLINGS);
   const claim = await db.claimVnf({
     vnfId,
     from: ['ACTIVE'],
@@ -24,7 +27,7 @@ export async function healVduWorkflow(
   if (!claim.accepted) return { vnfId, status: 'REFUSED', detail: claim.message };
   const failed = (await db.liveInstances(vnfId)).filter((i) => i.instanceId === input.instanceId);
   try {
-    await recreateInstances(vnfId, failed);
+    await recreateInstances(vnfId, failed, settle);
   } catch (err) {
     const reason = failureMessage(err);
     await db.setVnfStatus({

@@ -25,3 +25,17 @@ export const HEAL_GATE = 'heal-gate';
  * workflow tasks per VNF.
  */
 export const LOCAL_DB_STEPS = 'local-db-steps';
+
+/**
+ * 2026-12: steps run side by side on a VNF's instances (boots, deletes) all
+ * settle before the workflow goes on, so a failure's cleanup never races with
+ * sibling boots still running (Promise.allSettled instead of Promise.all).
+ */
+export const SETTLE_SIBLINGS = 'settle-siblings';
+
+/**
+ * 2026-12: a create records its run as the owner of the VNF's lifecycle step
+ * (vnfs.lifecycle_run), so the reconciliation settles a create that ended
+ * without finishing instead of booting it again.
+ */
+export const CREATE_CLAIMS_RUN = 'create-claims-run';

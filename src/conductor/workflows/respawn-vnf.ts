@@ -1,10 +1,12 @@
 // respawn (the monitor's respawn action, under the VNF's lifecycle id):
 // DEAD → recreate all of the VNF's instances (new ids, new management IPs) →
 // ACTIVE, or ERROR with the resources cleaned up.
+import { patched } from '@temporalio/workflow';
 import type { MonitoredVdu } from '../../monitoring/contract.js';
 import type { LifecycleResult } from '../contract.js';
 import { db } from './activities.js';
 import { deleteAllInstances, failureMessage, recreateInstances } from './instance-steps.js';
+import { SETTLE_SIBLINGS } from './patches.js';
 
 export interface RecreateInput {
   vnfId: string;
@@ -20,6 +22,7 @@ export interface RecreateResult extends LifecycleResult {
 
 export async function respawnVnfWorkflow(input: RecreateInput): Promise<RecreateResult> {
   const { vnfId } = input;
+  const settle = patched(SETTLE_SIBLINGS);
   const claim = await db.claimVnf({
     vnfId,
     from: ['DEAD'],
@@ -35,10 +38,10 @@ export async function respawnVnfWorkflow(input: RecreateInput): Promise<Recreate
   if (!claim.accepted) return { vnfId, status: 'REFUSED', detail: claim.message };
   const old = await db.liveInstances(vnfId);
   try {
-    await recreateInstances(vnfId, old);
+    await recreateInstances(vnfId, old, settle);
   } catch (err) {
     const reason = failureMessage(err);
-    await deleteAllInstances(vnfId);
+    await deleteAllInstances(vnfId, settle);
     await db.setVnfStatus({
       vnfId,
       status: 'ERROR',

@@ -2,15 +2,17 @@
 // instances of the policy's targets within min..max → ACTIVE → the monitor
 // gets the new set. Scale in takes instances out of the monitored set before
 // deleting them, so their removal is never seen as a failure.
-import { uuid4 } from '@temporalio/workflow';
+import { patched, uuid4 } from '@temporalio/workflow';
 import type { LifecycleResult, ScaleVnfInput } from '../contract.js';
 import { answerAcceptance } from './acceptance.js';
 import { db, vim } from './activities.js';
-import { failureMessage } from './instance-steps.js';
+import { allOf, failureMessage } from './instance-steps.js';
+import { SETTLE_SIBLINGS } from './patches.js';
 import { updateMonitor } from './monitor-signals.js';
 
 export async function scaleVnfWorkflow(input: ScaleVnfInput): Promise<LifecycleResult> {
   const { vnfId } = input;
+  const settle = patched(SETTLE_SIBLINGS);
   const answer = answerAcceptance();
   const { acceptance, plan } = await db.claimScale(input);
   answer(acceptance);
@@ -19,11 +21,17 @@ export async function scaleVnfWorkflow(input: ScaleVnfInput): Promise<LifecycleR
 
   try {
     if (input.type === 'out') {
-      await Promise.all(plan.add.map((a) => vim.bootInstance({ vnfId, instanceId: uuid4(), ...a })));
+      await allOf(
+        plan.add.map((a) => vim.bootInstance({ vnfId, instanceId: uuid4(), ...a })),
+        settle,
+      );
     } else {
       await db.retireInstances({ vnfId, instanceIds: plan.remove });
       await updateMonitor(vnfId);
-      await Promise.all(plan.remove.map((instanceId) => vim.deleteInstance({ instanceId })));
+      await allOf(
+        plan.remove.map((instanceId) => vim.deleteInstance({ instanceId })),
+        settle,
+      );
     }
   } catch (err) {
     const reason = failureMessage(err);
