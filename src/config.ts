@@ -53,11 +53,15 @@ export const ENV_VARS = {
   },
   VNFM_CONDUCTOR_RECONCILE_INTERVAL: {
     default: '60',
-    help: 'Seconds between the conductor passes that restart lost creates and bring every monitor in line with the database.',
+    help: 'Seconds between the conductor passes that restart lost creates, settle VNFs left in PENDING_*, bring every monitor in line with the database and collect VIM garbage.',
   },
   VNFM_CONDUCTOR_PENDING_CREATE_GRACE: {
     default: '30',
     help: 'Seconds a VNF may sit in PENDING_CREATE without a create workflow before the conductor starts one.',
+  },
+  VNFM_CONDUCTOR_SETTLE_GRACE: {
+    default: '60',
+    help: 'Seconds a VNF may sit in a PENDING_* state with no lifecycle workflow running before the conductor settles it (ACTIVE, ERROR, or its delete finished), with an event.',
   },
   VNFM_HEAL_CONFIRM: {
     default: 'on',
@@ -233,6 +237,7 @@ export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsPort: parse(env, 'VNFM_CONDUCTOR_METRICS_PORT', port),
     reconcileIntervalMs: parse(env, 'VNFM_CONDUCTOR_RECONCILE_INTERVAL', seconds) * 1000,
     pendingCreateGraceMs: parse(env, 'VNFM_CONDUCTOR_PENDING_CREATE_GRACE', seconds) * 1000,
+    settleGraceMs: parse(env, 'VNFM_CONDUCTOR_SETTLE_GRACE', seconds) * 1000,
     heal: healSettings(env),
     gcGraceMs: parse(env, 'VNFM_CONDUCTOR_GC_GRACE', seconds) * 1000,
   };

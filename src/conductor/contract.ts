@@ -39,6 +39,7 @@ export const DELETE_VNF_WORKFLOW = 'deleteVnfWorkflow';
 export const SCALE_VNF_WORKFLOW = 'scaleVnfWorkflow';
 export const UPDATE_VNF_WORKFLOW = 'updateVnfWorkflow';
 export const MONITOR_COMMAND_WORKFLOW = 'monitorCommandWorkflow';
+export const SETTLE_VNF_WORKFLOW = 'settleVnfWorkflow';
 
 /** The coordinator of a correlated-failure hold, and the signal that carries an operator's decision. */
 export const HEAL_HOLD_WORKFLOW = 'healHoldWorkflow';
@@ -78,6 +79,16 @@ export interface MonitorCommandInput {
   vnfId: string;
   command: MonitorCommandName;
   requestedBy?: string;
+}
+
+/**
+ * The conductor's reconciliation settles a VNF left in `status` (PENDING_*) by
+ * the lifecycle run `run` (vnfs.lifecycle_run), which no longer runs.
+ */
+export interface SettleVnfInput {
+  vnfId: string;
+  status: VnfStatus;
+  run: string | null;
 }
 
 export interface UpdateVnfInput {

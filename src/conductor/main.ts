@@ -10,6 +10,7 @@ import { connectClient, connectWorker } from '../temporal/connect.js';
 import { installShutdown } from '../shutdown.js';
 import { reconcileMonitors } from './maintenance/monitors.js';
 import { reconcilePendingCreates } from './maintenance/pending-creates.js';
+import { settleStuckLifecycles } from './maintenance/stuck-lifecycles.js';
 import { collectVimGarbage } from './maintenance/vim-garbage.js';
 import { closeProbeDrivers } from '../probes/index.js';
 import { conductorRegistry, registerHealGauges } from './metrics.js';
@@ -53,6 +54,7 @@ runMain('conductor', async () => {
     maintaining = true;
     try {
       await reconcilePendingCreates(deps, cfg.pendingCreateGraceMs);
+      await settleStuckLifecycles(deps, cfg.settleGraceMs);
       await reconcileMonitors(deps);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'reconciliation failed; will retry');

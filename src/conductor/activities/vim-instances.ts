@@ -154,18 +154,72 @@ export function instanceActivities(db: Db, vimLog?: VimLog) {
             driver.type === 'static' ? staticIpFor(vnf.attributes, plan.vduName, plan.index) : undefined,
         })
         .catch(rejected);
+      const run = lifecycleRunOf(plan.vnfId);
       const done = await db.vduInstance.updateMany({
         where: {
           id: plan.instanceId,
           deletedAt: null,
           status: { notIn: ['DELETING', 'DELETED'] },
-          vnf: { deletedAt: null },
+          // Another run (a force delete, a settle) took the VNF over meanwhile: this boot is stale.
+          vnf: { deletedAt: null, ...(run ? { OR: [{ lifecycleRun: null }, { lifecycleRun: run }] } : {}) },
         },
         data: { mgmtIp: info.mgmtIp, vimResourceId: info.resourceId, status: 'ACTIVE', bootedAt: new Date() },
       });
       if (done.count === 0) return gone('was deleted while it booted');
       if (abandoned()) return gone('was booted after its workflow was gone');
       return { instanceId: plan.instanceId, mgmtIp: info.mgmtIp };
+    },
+
+    /**
+     * For a VNF whose lifecycle run ended without finishing (the
+     * reconciliation's settle): removes the instances it left unfinished —
+     * still BUILDING or DELETING, without an address, or gone from the VIM —
+     * and counts what is live per VDU, beside the VNFD's default counts.
+     */
+    async settleInstances(vnfId: string): Promise<{
+      removed: string[];
+      live: Record<string, number>;
+      defaults: Record<string, number>;
+    }> {
+      const vnf = await db.vnf.findUniqueOrThrow({
+        where: { id: vnfId },
+        include: { vim: true, vnfd: true, instances: { where: { deletedAt: null } } },
+      });
+      const driver = driverOf(vnf.vim);
+      const parsed = vnf.vnfd.parsed as unknown as ParsedVnfd;
+      const live: Record<string, number> = {};
+      const defaults: Record<string, number> = {};
+      for (const v of parsed.vdus) {
+        live[v.name] = 0;
+        defaults[v.name] = defaultInstances(parsed, v.name);
+      }
+      const removed: string[] = [];
+      for (const row of vnf.instances) {
+        let whole = row.status === 'ACTIVE' && row.mgmtIp !== null;
+        if (whole) {
+          // Only a VIM that says so for sure makes a recorded instance unfinished.
+          const state = await driver.describeInstance(row.id).then(
+            (i) => i.state,
+            () => 'unknown',
+          );
+          whole = state !== 'missing';
+        }
+        if (whole) {
+          live[row.vduName] = (live[row.vduName] ?? 0) + 1;
+          continue;
+        }
+        await db.vduInstance.updateMany({
+          where: { id: row.id, deletedAt: null },
+          data: { status: 'DELETING' },
+        });
+        await driver.deleteInstance({ vimId: vnf.vimId, instanceId: row.id }).catch(rejected);
+        await db.vduInstance.updateMany({
+          where: { id: row.id, deletedAt: null },
+          data: { status: 'DELETED', deletedAt: new Date() },
+        });
+        removed.push(`${row.vduName}/${row.index} ${row.id} (${row.status})`);
+      }
+      return { removed, live, defaults };
     },
 
     /**

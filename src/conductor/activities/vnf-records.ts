@@ -54,6 +54,27 @@ export function vnfRecordActivities(db: Db) {
       return r.count === 1;
     },
 
+    /**
+     * The settle run takes over a VNF's lifecycle step from a run that ended
+     * without finishing it — if the VNF is still where that run left it.
+     */
+    async claimSettle(args: {
+      vnfId: string;
+      status: VnfStatus;
+      run: string | null;
+    }): Promise<{ monitorActionId: string | null } | null> {
+      return db.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<{ status: string; run: string | null; action_id: string | null }[]>`
+          SELECT status, lifecycle_run AS run, monitor_action_id::text AS action_id
+          FROM vnfs WHERE id = ${args.vnfId}::uuid AND deleted_at IS NULL FOR UPDATE`;
+        const vnf = rows[0];
+        if (!vnf || vnf.status !== args.status || vnf.run !== args.run) return null;
+        const run = lifecycleRunOf(args.vnfId);
+        if (run) await tx.vnf.update({ where: { id: args.vnfId }, data: { lifecycleRun: run } });
+        return { monitorActionId: vnf.action_id };
+      });
+    },
+
     /** Sets the final status of an operation, with its event. */
     async setVnfStatus(args: {
       vnfId: string;

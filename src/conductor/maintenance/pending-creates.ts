@@ -1,5 +1,7 @@
 // VNFs left in PENDING_CREATE without a create workflow (the API crashed
-// between writing the row and starting the workflow).
+// between writing the row and starting the workflow): no lifecycle run ever
+// claimed them. A create that did start and ended without finishing is
+// settled instead (stuck-lifecycles.ts), never booted again.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { CREATE_VNF_WORKFLOW, lifecycleWorkflowId } from '../contract.js';
 import type { MaintenanceDeps } from './deps.js';
@@ -13,6 +15,7 @@ export async function reconcilePendingCreates(
     where: {
       status: 'PENDING_CREATE',
       deletedAt: null,
+      lifecycleRun: null,
       createdAt: { lt: new Date(Date.now() - olderThanMs) },
     },
     select: { id: true },

@@ -9,3 +9,4 @@ export { executePolicyAction } from './execute-policy-action.js';
 export { monitorCommandWorkflow } from './monitor-command.js';
 export { healHoldWorkflow } from './heal-hold.js';
 export { releasedActionWorkflow } from './released-action.js';
+export { settleVnfWorkflow } from './settle-vnf.js';
