@@ -80,7 +80,7 @@ describe.skipIf(skip)(
             vnfdId,
             seed: SEED,
             ops: OPS,
-            lanes: 3,
+            lanes: LONG ? 3 : 2,
             maxVnfs: LONG ? 12 : 8,
             log,
           });

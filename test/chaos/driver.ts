@@ -126,15 +126,34 @@ export async function drive(o: DriverOptions): Promise<DriverStats> {
     }
   };
 
+  /** A target that can take the operation now, when there is one (a refusal teaches less). */
+  const targetFor = async (op: OpKind): Promise<string | undefined> => {
+    const wanted: Partial<Record<OpKind, string[]>> = {
+      scale_out: ['ACTIVE'],
+      scale_in: ['ACTIVE'],
+      delete: ['ACTIVE', 'ERROR', 'DEAD'],
+    };
+    const statuses = wanted[op];
+    if (!statuses || rand() < 0.2) return pick([...known]);
+    const r = await http()
+      .get('/v1.0/vnfs?limit=500')
+      .catch(() => undefined);
+    if (r?.status !== 200) return pick([...known]);
+    const ready = (r.body.vnfs as { id: string; status: string }[])
+      .filter((v) => known.has(v.id) && statuses.includes(v.status))
+      .map((v) => v.id);
+    return pick(ready) ?? pick([...known]);
+  };
+
   const lane = async () => {
     while (left > 0) {
       const n = o.ops - left--;
       const op = choose();
-      const target = pick([...known]);
+      const target = await targetFor(op);
       await one(op, target, n);
       if (n % 10 === 0)
         o.log(`chaos: ${n}/${o.ops} operations, ${known.size} VNFs known, ${created} created`);
-      await sleep(200 + rand() * 1300);
+      await sleep(500 + rand() * 2000);
     }
   };
   await Promise.all(Array.from({ length: o.lanes }, lane));
@@ -145,26 +164,37 @@ export interface KillerStats {
   kills: string[];
 }
 
-/** Until `stop()`: every few seconds, kill -9 one random vnfm process and start it again. */
+/**
+ * Until `stop()`: every few seconds, kill -9 one random running vnfm process
+ * and start it again (in the background: the next kill may come while it
+ * starts, but never leaves no process of a kind).
+ */
 export function killer(stack: Stack, seed: number, names: string[], log: (line: string) => void) {
   const rand = rng(seed ^ 0x5eed);
   const stats: KillerStats = { kills: [] };
+  const restarting = new Map<string, Promise<void>>();
   let stopped = false;
+  const kindOf = (n: string) => n.replace(/\d+$/, '');
   const done = (async () => {
     while (!stopped) {
-      await sleep(3_000 + rand() * 7_000);
+      await sleep(1_500 + rand() * 3_500);
       if (stopped) break;
       const name = names[Math.floor(rand() * names.length)]!;
+      // One replica of each kind stays up; the API (one) comes back on the same port.
+      const sibling = names.find((n) => n !== name && kindOf(n) === kindOf(name));
+      if (restarting.has(name) || (sibling && restarting.has(sibling))) continue;
       stats.kills.push(name);
       log(`chaos: kill -9 ${name}`);
-      try {
-        await stack.kill(name);
+      await stack.kill(name).catch(() => undefined);
+      const back = (async () => {
         await sleep(rand() * 3_000);
-        await stack.start(name);
-      } catch (err) {
-        log(`chaos: restarting ${name} failed: ${(err as Error).message.slice(0, 300)}`);
-        if (!stack.services.has(name)) await stack.start(name).catch(() => undefined);
-      }
+        for (let attempt = 0; attempt < 3 && !stack.services.has(name); attempt++) {
+          await stack
+            .start(name)
+            .catch((err: Error) => log(`chaos: restarting ${name} failed: ${err.message.slice(0, 300)}`));
+        }
+      })().finally(() => restarting.delete(name));
+      restarting.set(name, back);
     }
   })();
   return {
@@ -172,6 +202,7 @@ export function killer(stack: Stack, seed: number, names: string[], log: (line: 
     async stop() {
       stopped = true;
       await done;
+      await Promise.all(restarting.values());
     },
   };
 }
