@@ -1,5 +1,5 @@
 // The chaos test (issue 14): the whole product at full size — two conductor
-// processes, two monitor workers and the API — driven by a seeded random
+// processes, two monitor workers and two APIs — driven by a seeded random
 // sequence of operations (create, scale out/in, delete, force delete, and
 // respawns caused by VDU faults) while a killer sends kill -9 to random vnfm
 // processes at random moments and starts them again. Once it quiesces, the
@@ -33,7 +33,7 @@ const LONG = process.env.CHAOS_LONG === '1';
 const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
 const OPS = Number(process.env.CHAOS_OPS ?? (LONG ? 300 : 40));
 const FAST = { monitoring_delay: 1, period: 1 };
-const KILLABLE = ['conductor', 'conductor2', 'monitor', 'monitor2', 'api'];
+const KILLABLE = ['conductor', 'conductor2', 'monitor', 'monitor2', 'api', 'api2'];
 
 describe.skipIf(skip)(
   `chaos: ${OPS} random operations under kill -9 (seed ${SEED})${skip ? ` (skipped: ${skip})` : ''}`,
@@ -46,7 +46,7 @@ describe.skipIf(skip)(
       console.log(`chaos: CHAOS_SEED=${SEED} CHAOS_OPS=${OPS}`);
       stack = await Stack.start({
         name: 'chaos',
-        services: ['conductor', 'conductor2', 'monitor', 'monitor2', 'api'],
+        services: KILLABLE,
         env: {
           // Settle, collect and reconcile within seconds, so the run quiesces fast.
           VNFM_CONDUCTOR_RECONCILE_INTERVAL: '2',
@@ -108,6 +108,7 @@ describe.skipIf(skip)(
           seed: SEED,
           ops: stats.ops,
           answers: stats.answers,
+          refusals: stats.samples,
           kills: kill.stats.kills.length,
           drove_s: Math.round(drove / 1000),
           quiesced_s: Math.round((Date.now() - started - drove) / 1000),

@@ -41,6 +41,8 @@ export interface DriverStats {
   answers: Record<string, number>;
   /** Answers no operation may give: 5xx other than 503. */
   unexpected: string[];
+  /** The first message of each kind of refusal, e.g. "scale_out 409" → "VNF … is PENDING_CREATE…". */
+  samples: Record<string, string>;
 }
 
 export interface DriverOptions {
@@ -60,7 +62,7 @@ export interface DriverOptions {
 export async function drive(o: DriverOptions): Promise<DriverStats> {
   const rand = rng(o.seed);
   const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(rand() * xs.length)] : undefined);
-  const stats: DriverStats = { ops: {}, answers: {}, unexpected: [] };
+  const stats: DriverStats = { ops: {}, answers: {}, unexpected: [], samples: {} };
   const known = new Set<string>();
   let created = 0;
   let left = o.ops;
@@ -73,10 +75,16 @@ export async function drive(o: DriverOptions): Promise<DriverStats> {
   const note = (op: string, status: number | string, text = '') => {
     const key = `${op} ${status}`;
     stats.answers[key] = (stats.answers[key] ?? 0) + 1;
+    if (text && typeof status === 'number' && status >= 400 && !stats.samples[key])
+      stats.samples[key] = text.slice(0, 200);
     if (typeof status === 'number' && status >= 500 && status !== 503)
       stats.unexpected.push(`${op} → ${status} ${text.slice(0, 300)}`);
   };
-  const http = () => o.stack.http();
+  // Any API that runs now (the killer never stops both).
+  const http = () => {
+    const apis = [...o.stack.services.values()].filter((x) => x.kind === 'api').map((x) => x.name);
+    return o.stack.http(pick(apis) ?? 'api');
+  };
 
   const one = async (op: OpKind, target: string | undefined, n: number) => {
     stats.ops[op] = (stats.ops[op] ?? 0) + 1;
