@@ -10,6 +10,7 @@ import {
   ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
@@ -123,6 +124,16 @@ export class Lifecycle {
             409,
             'VNFInUse',
             `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
+          );
+        }
+        if (err instanceof WorkflowUpdateFailedError) {
+          // The workflow ended without answering: terminated, typically by a
+          // force delete that replaced it. The operation did not run.
+          this.count(req.operation, 'replaced');
+          throw new ApiError(
+            409,
+            'VNFInUse',
+            `the ${req.operation.replace('_', ' ')} of VNF ${vnfId} ended before it accepted: another operation (such as a force delete) took the VNF over; try again when it has finished`,
           );
         }
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isUnavailable(err)) {
