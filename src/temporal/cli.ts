@@ -81,3 +81,73 @@ export async function ensureTemporalCli(log: (line: string) => void = console.er
   if (!existsSync(bin)) throw new StartupError(`go install finished but ${bin} is missing`);
   return bin;
 }
+
+// ---- the real server (npm run temporal:cluster) ------------------------------
+
+/** The Temporal server release vnfm runs as a cluster, and docker-compose.yml pins. */
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+const SERVER_MODULES = [
+  `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+  `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+];
+
+export interface TemporalServerBinaries {
+  /** temporal-server (go.temporal.io/server/cmd/server). */
+  server: string;
+  /** temporal-sql-tool (go.temporal.io/server/cmd/tools/sql). */
+  sql: string;
+}
+
+/** Where the pinned server and sql tool are installed: a directory of their own, named by version. */
+export function temporalServerDir(): string {
+  return join(goBinDir() ?? join(homedir(), 'go', 'bin'), `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+}
+
+/**
+ * The server and sql tool: TEMPORAL_SERVER_PATH / TEMPORAL_SQL_TOOL_PATH, else
+ * the pinned build under the Go bin directory; undefined when missing.
+ */
+export function findTemporalServer(): TemporalServerBinaries | undefined {
+  const dir = temporalServerDir();
+  const server = process.env.TEMPORAL_SERVER_PATH || join(dir, 'server');
+  const sql = process.env.TEMPORAL_SQL_TOOL_PATH || join(dir, 'sql');
+  return existsSync(server) && existsSync(sql) ? { server, sql } : undefined;
+}
+
+/** Returns the installed server and sql tool, building the pinned release with Go if needed (minutes, once). */
+export async function ensureTemporalServer(
+  log: (line: string) => void = console.error,
+): Promise<TemporalServerBinaries> {
+  const found = findTemporalServer();
+  if (found) return found;
+  const go = goBinary();
+  if (!go) {
+    throw new StartupError(
+      'the Temporal server is not installed and Go is not: install Go and run npm run temporal:install, or set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH',
+    );
+  }
+  const dir = temporalServerDir();
+  mkdirSync(dir, { recursive: true });
+  log(
+    `building the Temporal server and sql tool (v${TEMPORAL_SERVER_VERSION}) into ${dir}; this takes minutes, once`,
+  );
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(go, ['install', ...SERVER_MODULES], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, GOBIN: dir },
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new StartupError(
+              `go install ${SERVER_MODULES.join(' ')} failed (exit ${code}); see the output above`,
+            ),
+          ),
+    );
+  });
+  const bins = findTemporalServer();
+  if (!bins) throw new StartupError(`go install finished but the binaries are missing from ${dir}`);
+  return bins;
+}
