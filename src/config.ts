@@ -137,7 +137,7 @@ export const ENV_VARS = {
   },
   VNFM_DEV_TEMPORAL: {
     default: 'start',
-    help: '`npm run dev`: start a Temporal dev server (start) or use TEMPORAL_ADDRESS (external).',
+    help: '`npm run dev`: start a Temporal dev server (start), a local Temporal cluster on PostgreSQL (cluster; `npm run temporal:cluster`), or use TEMPORAL_ADDRESS (external).',
   },
   VNFM_DEV_DB_PORT: { default: '55432', help: '`npm run dev`: port of the embedded database.' },
   VNFM_TEMPORAL_UI_PORT: { default: '8233', help: '`npm run dev`: Temporal Web UI port.' },
@@ -288,7 +288,7 @@ export function cliConfig(env: NodeJS.ProcessEnv = process.env) {
 export function devConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir: parse(env, 'VNFM_DATA_DIR', z.string().min(1)),
-    temporal: parse(env, 'VNFM_DEV_TEMPORAL', z.enum(['start', 'external'])),
+    temporal: parse(env, 'VNFM_DEV_TEMPORAL', z.enum(['start', 'cluster', 'external'])),
     dbPort: parse(env, 'VNFM_DEV_DB_PORT', port),
     uiPort: parse(env, 'VNFM_TEMPORAL_UI_PORT', port),
     bridge: parse(

@@ -1,9 +1,12 @@
 // Real parts for the whole run: a Temporal dev server (unless TEMPORAL_ADDRESS
-// names one) and a fresh PostgreSQL database, migrated, dropped afterwards.
+// names one; with VNFM_TEST_TEMPORAL=cluster, a local Temporal cluster — the
+// real server on PostgreSQL, src/temporal/cluster.ts — instead) and a fresh
+// PostgreSQL database, migrated, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../src/db/migrate.js';
+import { startCluster, type TemporalCluster } from '../src/temporal/cluster.js';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 
 declare module 'vitest' {
@@ -14,6 +17,7 @@ declare module 'vitest' {
 }
 
 let server: DevServer | undefined;
+let cluster: TemporalCluster | undefined;
 let adminUrl: string;
 let dbName: string;
 
@@ -40,7 +44,17 @@ export async function setup(project: TestProject): Promise<void> {
   await applyMigrations(databaseUrl);
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  if (!temporalAddress) {
+  if (!temporalAddress && process.env.VNFM_TEST_TEMPORAL === 'cluster') {
+    cluster = await startCluster({
+      databaseUrl: base,
+      dbName: `${dbName.replace('vnfm_test_', 'temporal_test_')}`,
+      install: false,
+      log: () => undefined,
+    });
+    temporalAddress = cluster.address;
+    const pids = [...cluster.services.values()].map((s) => s.process);
+    process.once('exit', () => pids.forEach((p) => p.kill('SIGKILL')));
+  } else if (!temporalAddress) {
     server = await startDevServer({ startTimeoutMs: 120_000 });
     temporalAddress = server.address;
     // An interrupted run (Ctrl-C) skips teardown: never leave the server behind.
@@ -55,6 +69,10 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (cluster) {
+    await cluster.stop();
+    await cluster.dropDatabases();
+  }
   if (process.env.VNFM_KEEP_TEST_DB) return;
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();

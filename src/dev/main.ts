@@ -65,10 +65,10 @@ runMain('dev', async () => {
       [monitor.metricsPort, 'monitor metrics, VNFM_MONITOR_METRICS_PORT', '0.0.0.0'],
       [conductor.metricsPort, 'conductor metrics, VNFM_CONDUCTOR_METRICS_PORT', '0.0.0.0'],
     ];
-    if (dev.temporal === 'start') {
+    if (dev.temporal !== 'external') {
       const { host, port } = splitAddress(temporal.address);
       ports.push([port, 'Temporal gRPC, the port of TEMPORAL_ADDRESS', host]);
-      ports.push([dev.uiPort, 'Temporal Web UI, VNFM_TEMPORAL_UI_PORT', host]);
+      if (dev.temporal === 'start') ports.push([dev.uiPort, 'Temporal Web UI, VNFM_TEMPORAL_UI_PORT', host]);
     }
     if (embeddedDb) ports.push([dev.dbPort, 'embedded database, VNFM_DEV_DB_PORT', '127.0.0.1']);
     for (const [port, what, host] of ports) if (port) await assertPortFree(port, what, host);
@@ -93,11 +93,12 @@ runMain('dev', async () => {
     const temporalStart = startDevTemporal({
       mode: dev.temporal,
       temporal,
+      databaseUrl: env.DATABASE_URL,
       dataDir,
       uiPort: dev.uiPort,
       output,
       onSpawn: (server) => {
-        stack.temporal = server;
+        stack.temporal.push(server);
         stack.recordPids();
       },
     }).then((t) => {
@@ -110,7 +111,8 @@ runMain('dev', async () => {
     if (temporalResult.status === 'rejected') throw temporalResult.reason;
     const db = dbResult.value;
     const t = temporalResult.value;
-    if (t.server) stack.watch(t.server);
+    stack.temporal = t.servers;
+    for (const s of t.servers) stack.watch(s);
 
     await prepareDevHost({
       databaseUrl: db.url,

@@ -18,7 +18,8 @@ const HARD_LIMIT_MS = 16_000;
 export class DevStack {
   api?: ManagedChild;
   workers: ManagedChild[] = [];
-  temporal?: ManagedChild;
+  /** The dev server, or the services of a local cluster. */
+  temporal: ManagedChild[] = [];
   /** The database as it starts: a stop during its start waits for it, then closes it cleanly. */
   database?: Promise<{ stop(): Promise<void> }>;
   lock?: DataDirLock;
@@ -32,7 +33,7 @@ export class DevStack {
   }
 
   children(): ManagedChild[] {
-    return [this.api, ...this.workers, this.temporal].filter((c): c is ManagedChild => c !== undefined);
+    return [this.api, ...this.workers, ...this.temporal].filter((c): c is ManagedChild => c !== undefined);
   }
 
   /** Records the children in the lock file, for cleanup after a hard kill. */
@@ -90,7 +91,9 @@ export class DevStack {
     };
     if (this.api) await step('the API', () => this.api!.stop(API_GRACE_MS));
     await step('the workers', () => Promise.all(this.workers.map((w) => w.stop(WORKER_GRACE_MS))));
-    if (this.temporal) await step('Temporal', () => this.temporal!.stop(TEMPORAL_GRACE_MS));
+    // The dev server, or a cluster's services side by side (all within the grace).
+    if (this.temporal.length)
+      await step('Temporal', () => Promise.all(this.temporal.map((t) => t.stop(TEMPORAL_GRACE_MS))));
     if (this.database) {
       await step('the database', async () => {
         const db = await this.database!.catch(() => undefined);

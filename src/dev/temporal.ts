@@ -1,5 +1,8 @@
 // Temporal for `npm run dev`: a dev server with the Web UI, its history kept
-// in <data dir>/temporal.db so monitors survive a restart; or, with
+// in <data dir>/temporal.db so monitors survive a restart; with
+// VNFM_DEV_TEMPORAL=cluster, a local Temporal cluster (the real server, four
+// services, databases temporal and temporal_visibility on DATABASE_URL's
+// PostgreSQL server or 127.0.0.1:5432; src/temporal/cluster.ts); or, with
 // VNFM_DEV_TEMPORAL=external, the server TEMPORAL_ADDRESS names (the custom
 // search attributes are registered there if missing).
 import type { ChildProcess } from 'node:child_process';
@@ -7,6 +10,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TemporalConfig } from '../config.js';
 import { StartupError } from '../fatal.js';
+import { startCluster } from '../temporal/cluster.js';
 import { startDevServer, waitForTemporal } from '../temporal/dev-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { manage, type ManagedChild } from './processes.js';
@@ -20,8 +24,8 @@ export interface DevTemporal {
   address: string;
   /** Web UI root, when this run serves one. */
   uiUrl?: string;
-  /** The dev server process, when this run started one. */
-  server?: ManagedChild;
+  /** The dev server process, or the cluster's services, when this run started them. */
+  servers: ManagedChild[];
 }
 
 /** host:port → [bind address, port]; `localhost` binds IPv4 so every client finds it. */
@@ -32,7 +36,9 @@ export function splitAddress(address: string): { host: string; port: number } {
 }
 
 export async function startDevTemporal(opts: {
-  mode: 'start' | 'external';
+  mode: 'start' | 'cluster' | 'external';
+  /** PostgreSQL server of a cluster (mode cluster). */
+  databaseUrl?: string;
   temporal: TemporalConfig;
   dataDir: string;
   uiPort: number;
@@ -49,7 +55,26 @@ export async function startDevTemporal(opts: {
       );
     }
     await ensureSearchAttributes(opts.temporal, opts.output);
-    return { address: opts.temporal.address };
+    return { address: opts.temporal.address, servers: [] };
+  }
+  if (opts.mode === 'cluster') {
+    const { host, port } = splitAddress(opts.temporal.address);
+    const servers: ManagedChild[] = [];
+    const cluster = await startCluster({
+      ip: host,
+      frontendPort: port,
+      databaseUrl: opts.databaseUrl,
+      namespace: opts.temporal.namespace,
+      detached: true,
+      log: opts.output.dev,
+      onSpawn: (name, child) => {
+        const server = manage(`temporal-${name}`, child);
+        servers.push(server);
+        opts.onSpawn(server);
+        opts.output.follow(`temporal-${name}`, child.stderr);
+      },
+    });
+    return { address: cluster.address, servers };
   }
   const { host, port } = splitAddress(opts.temporal.address);
   let server: ManagedChild | undefined;
@@ -70,7 +95,7 @@ export async function startDevTemporal(opts: {
       opts.output.follow('temporal', child.stderr);
     },
   });
-  return { address: dev.address, uiUrl: dev.uiUrl, server: server! };
+  return { address: dev.address, uiUrl: dev.uiUrl, servers: [server!] };
 }
 
 /** Registers VnfId, VnfName, TenantId and MonitorState (Keyword) where they are missing. */

@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { applyMigrations } from '../../src/db/migrate.js';
+import { startCluster, type TemporalCluster } from '../../src/temporal/cluster.js';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { httpClient, type HttpClient } from '../helpers/api.js';
 
@@ -68,6 +69,13 @@ export interface StackOptions {
   services?: string[];
   /** Environment for every service (after the stack's own). */
   env?: Record<string, string>;
+  /**
+   * 'dev': a Temporal dev server of this stack (SQLite file); 'cluster': a
+   * local Temporal cluster of this stack (the real server, four services,
+   * databases of its own on the shared PostgreSQL). Default: 'cluster' when
+   * VNFM_TEST_TEMPORAL=cluster, else 'dev'.
+   */
+  temporal?: 'dev' | 'cluster';
 }
 
 // Every stack alive in this process: children are SIGKILLed and PostgreSQL
@@ -94,7 +102,10 @@ const tailOf = (text: string, lines = 15) => text.trim().split('\n').slice(-line
 export class Stack {
   readonly services = new Map<string, Service>();
   readonly dir: string;
-  temporal!: DevServer;
+  temporal?: DevServer;
+  /** The Temporal cluster, when this stack runs one (StackOptions.temporal). */
+  cluster?: TemporalCluster;
+  private clusterDb = '';
   temporalAddress = '';
   private temporalPort = 0;
   /** Observation client (workflow list/describe/query). */
@@ -275,7 +286,24 @@ export class Stack {
 
   // ---- Temporal ---------------------------------------------------------------
 
+  get temporalMode(): 'dev' | 'cluster' {
+    return this.opts.temporal ?? (process.env.VNFM_TEST_TEMPORAL === 'cluster' ? 'cluster' : 'dev');
+  }
+
   private async startTemporal(): Promise<void> {
+    if (this.temporalMode === 'cluster') {
+      this.clusterDb ||= `temporal_acc_${this.opts.name.replace(/\W/g, '_')}_${Date.now()}_${randomBytes(3).toString('hex')}`;
+      this.cluster = await startCluster({
+        databaseUrl: process.env.VNFM_TEST_DATABASE_URL ?? process.env.DATABASE_URL,
+        dbName: this.clusterDb,
+        frontendPort: this.temporalPort,
+        install: false,
+        maxConns: 4,
+        log: () => undefined,
+      });
+      this.temporalAddress = this.cluster.address;
+      return;
+    }
     this.temporal = await startDevServer({
       port: this.temporalPort,
       dbFile: join(this.dir, 'temporal.sqlite'),
@@ -287,17 +315,27 @@ export class Stack {
 
   /** SIGSTOP the Temporal dev server: it accepts connections and answers nothing (restartTemporal ends it). */
   freezeTemporal(): void {
-    this.temporal.process.kill('SIGSTOP');
+    for (const p of this.temporalProcesses()) p.kill('SIGSTOP');
+  }
+
+  private temporalProcesses(): ChildProcess[] {
+    if (this.cluster) return [...this.cluster.services.values()].map((s) => s.process);
+    return this.temporal ? [this.temporal.process] : [];
   }
 
   /** kill -9 the Temporal dev server (even a frozen one) and start it again on the same port and database file. */
   async restartTemporal(): Promise<void> {
-    const child = this.temporal.process;
-    const gone = new Promise<void>((resolve) =>
-      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+    await Promise.all(
+      this.temporalProcesses().map((child) => {
+        const gone = new Promise<void>((resolve) =>
+          child.exitCode !== null || child.signalCode !== null
+            ? resolve()
+            : child.once('exit', () => resolve()),
+        );
+        child.kill('SIGKILL');
+        return gone;
+      }),
     );
-    child.kill('SIGKILL');
-    await gone;
     await this.startTemporal();
   }
 
@@ -474,7 +512,7 @@ export class Stack {
   killAllSync(): void {
     if (this.closed) return;
     for (const s of this.services.values()) s.child.kill('SIGKILL');
-    this.temporal?.process.kill('SIGKILL');
+    for (const p of this.temporalProcesses()) p.kill('SIGKILL');
     const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
     const later: string[] = [];
     if (this.pgDir) {
@@ -486,6 +524,18 @@ export class Stack {
         c.connect().then(() => c.query('DROP DATABASE IF EXISTS "${this.dbName}" WITH (FORCE)')).catch(() => {}).finally(() => c.end());`;
       spawn(process.execPath, ['-e', drop], { cwd: ROOT, stdio: 'ignore', detached: true }).unref();
     }
+    if (this.clusterDb) {
+      const dbs = [this.clusterDb, `${this.clusterDb}_visibility`];
+      const admin = new URL(
+        process.env.VNFM_TEST_DATABASE_URL ??
+          process.env.DATABASE_URL ??
+          'postgresql://postgres@127.0.0.1:5432/postgres',
+      );
+      admin.pathname = '/postgres';
+      const drop = `const pg = require('pg'); const c = new pg.Client({ connectionString: ${JSON.stringify(admin.toString())} });
+        c.connect().then(async () => { for (const d of ${JSON.stringify(dbs)}) await c.query('DROP DATABASE IF EXISTS "' + d + '" WITH (FORCE)'); }).catch(() => {}).finally(() => c.end());`;
+      spawn(process.execPath, ['-e', drop], { cwd: ROOT, stdio: 'ignore', detached: true }).unref();
+    }
     if (!process.env.ACCEPTANCE_KEEP_LOGS) later.push(`rm -rf ${q(this.dir)}`);
     if (later.length) spawn('sh', ['-c', later.join('; ')], { stdio: 'ignore', detached: true }).unref();
   }
@@ -494,6 +544,10 @@ export class Stack {
     await Promise.all([...this.services.keys()].map((n) => this.stop(n).catch(() => undefined)));
     await this.client?.connection.close().catch(() => undefined);
     await this.temporal?.stop().catch(() => undefined);
+    if (this.cluster) {
+      await this.cluster.stop().catch(() => undefined);
+      await this.cluster.dropDatabases().catch(() => undefined);
+    }
     if (this.pgDir) {
       await this.asPostgres(join(this.pgBin, 'pg_ctl'), [
         '-D',
