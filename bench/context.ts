@@ -25,6 +25,8 @@ export interface ContextOptions {
   cpuProfDir?: string;
   keepDb?: boolean;
   sqlitePragmas: string[];
+  /** A local Temporal cluster instead of the dev server. */
+  temporal?: { historyShards: number };
 }
 
 export interface CreatedFleet {
@@ -42,6 +44,8 @@ export class Context {
   api!: ApiClient;
   obs!: TemporalObserver;
   pg!: PgSampler;
+  /** The backends of a Temporal cluster's databases (charged to Temporal). */
+  temporalPg?: PgSampler;
   vimId = '';
   private nextIp = 0;
   private readonly vnfds = new Map<string, string>();
@@ -75,12 +79,19 @@ export class Context {
       monitorEnv: opts.monitorEnv,
       cpuProfDir: opts.cpuProfDir,
       sqlitePragmas: opts.sqlitePragmas,
+      cluster: opts.temporal,
     });
     ctx.closers.push(onCleanup('stack', () => ctx.stack.stop(opts.keepDb)));
     ctx.pg = new PgSampler(() => ctx.stack.pgBackends());
     ctx.pg.start();
     ctx.closers.push(onCleanup('pg sampler', async () => ctx.pg.stop()));
-    ctx.obs = await TemporalObserver.connect(ctx.stack.temporal!.address);
+    if (ctx.stack.cluster) {
+      const cluster = ctx.stack.cluster;
+      ctx.temporalPg = new PgSampler(() => cluster.pgBackends());
+      ctx.temporalPg.start();
+      ctx.closers.push(onCleanup('temporal pg sampler', async () => ctx.temporalPg?.stop()));
+    }
+    ctx.obs = await TemporalObserver.connect(ctx.stack.temporalAddress);
     ctx.closers.push(onCleanup('temporal client', () => ctx.obs.close()));
     ctx.api = new ApiClient(ctx.stack.apiUrl, ctx.stack.token);
     ctx.vimId = await ctx.api.createStaticVim('bench-fleet', [ctx.fleet.hostsCidr]);
@@ -197,7 +208,7 @@ export class Context {
   pids(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, svc] of this.stack.services) out[name] = svc.pid;
-    if (this.stack.temporal?.process.pid) out.temporal = this.stack.temporal.process.pid;
+    Object.assign(out, this.stack.temporalPids());
     return out;
   }
 
@@ -206,9 +217,19 @@ export class Context {
     const pids = { ...this.pids(), ...extra };
     const before = cpuOf(pids);
     const pgMark = await this.pg.mark();
+    const tpgMark = await this.temporalPg?.mark();
     return async () => {
       const out = cpuDelta(cpuOf(pids), before);
       out.postgres = Math.round((await this.pg.cpuSince(pgMark)) * 100) / 100;
+      if (this.temporalPg && tpgMark) {
+        // A cluster: `temporal` is its four services plus their PostgreSQL backends.
+        const services = Object.entries(out)
+          .filter(([k]) => k.startsWith('temporal-'))
+          .reduce((a, [, v]) => a + v, 0);
+        const tpg = await this.temporalPg.cpuSince(tpgMark);
+        out['temporal-postgres'] = Math.round(tpg * 100) / 100;
+        out.temporal = Math.round((services + tpg) * 100) / 100;
+      }
       return out;
     };
   }

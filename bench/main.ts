@@ -49,6 +49,10 @@ options
   --smoke           tiny and fast (CI): 10 VNFs, period 1 s; fails on errors, not on targets
   --shared          scenarios of "all" share one stack and fleet (default with --smoke)
   --profile         node --cpu-prof for the monitor worker (profile in the run directory)
+  --temporal T      dev (default): the Temporal dev server; cluster: a local Temporal cluster (the real
+                    server, four services on PostgreSQL; npm run temporal:cluster), charged to Temporal
+                    with its PostgreSQL backends
+  --shards N        --temporal cluster: history shards (default 4)
   --pragmas P,P     SQLite pragmas of the Temporal dev server's file (default journal_mode=wal,synchronous=normal; none)
   --keep            keep the run directory and the database
   --out DIR         write results there instead of bench/results (and leave BENCHMARKS.md alone)`;
@@ -72,6 +76,8 @@ const { values, positionals } = parseArgs({
     shared: { type: 'boolean' },
     profile: { type: 'boolean', default: false },
     pragmas: { type: 'string', default: 'journal_mode=wal,synchronous=normal' },
+    temporal: { type: 'string', default: 'dev' },
+    shards: { type: 'string' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -99,6 +105,10 @@ interface Job {
   run(ctx: Context, shared: boolean): Promise<ScenarioOutput>;
 }
 
+const cluster = values.temporal === 'cluster';
+/** Result keys of cluster runs carry it, so they sit beside the dev server's. */
+const tkey = (key: string) => (cluster ? `${key}-cluster` : key);
+
 function jobs(name: string): Job[] {
   const smoke = values.smoke;
   const period = num(values.period, 'period', smoke ? 1 : 10);
@@ -109,8 +119,10 @@ function jobs(name: string): Job[] {
   const rates = (values.rates ?? (smoke ? '20' : '50,200')).split(',').map((r) => num(r, 'rates', 1));
   const duration = num(values.duration, 'duration', smoke ? 1 : 20);
   PROBE_DEFAULTS.timeout = num(values.timeout, 'timeout', smoke ? 0.5 : 1);
+  if (values.temporal !== 'dev' && values.temporal !== 'cluster')
+    throw new Error('--temporal must be dev or cluster');
   const flags = (extra: string) =>
-    `npm run bench -- ${extra}${values.period ? ` --period ${period}` : smoke ? ` --period ${period}` : ''}` +
+    `npm run bench -- ${extra}${cluster ? ` --temporal cluster${values.shards ? ` --shards ${values.shards}` : ''}` : ''}${values.period ? ` --period ${period}` : smoke ? ` --period ${period}` : ''}` +
     `${values.smoke ? ' --smoke' : ''}${engine !== 'batch' ? ` --engine ${engine}` : ''}` +
     `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.timeout ? ` --timeout ${values.timeout}` : ''}`;
 
@@ -120,7 +132,7 @@ function jobs(name: string): Job[] {
       scenario: 'fleet',
       n,
       fleetIps: n,
-      key: `n${n}`,
+      key: tkey(`n${n}`),
       command: flags(`fleet --vnfs ${n}${values.window ? ` --window ${windowS}` : ''}`),
       params: { vnfs: n, period, windowS, concurrency, engine },
       run: (ctx, shared) => fleetScenario(ctx, { vnfs: n, period, windowS, concurrency, shared }),
@@ -130,7 +142,7 @@ function jobs(name: string): Job[] {
     scenario: 'detection',
     n,
     fleetIps: n,
-    key: `n${n}`,
+    key: tkey(`n${n}`),
     command: flags(`detection --vnfs ${n}${values.faults ? ` --faults ${faults}` : ''}`),
     params: { vnfs: n, period, faults, concurrency, engine },
     run: (ctx, shared) => detectionScenario(ctx, { vnfs: n, period, faults, concurrency, shared }),
@@ -139,7 +151,7 @@ function jobs(name: string): Job[] {
     scenario: 'control',
     n,
     fleetIps: n + faults,
-    key: `n${n}`,
+    key: tkey(`n${n}`),
     command: flags(`control --vnfs ${n}${values.faults ? ` --faults ${faults}` : ''}`),
     params: { vnfs: n, period, faults, concurrency, engine },
     run: (ctx, shared) => controlScenario(ctx, { vnfs: n, period, faults, concurrency, shared }),
@@ -148,7 +160,7 @@ function jobs(name: string): Job[] {
     scenario: 'api',
     n,
     fleetIps: n,
-    key: `n${n}`,
+    key: tkey(`n${n}`),
     command: flags(
       `api --vnfs ${n}${values.rates ? ` --rates ${rates.join(',')}` : ''}${values.duration ? ` --duration ${duration}` : ''}`,
     ),
@@ -162,7 +174,7 @@ function jobs(name: string): Job[] {
       scenario: 'probe-cost',
       n: t,
       fleetIps: t,
-      key: `t${t}-${engine}`,
+      key: tkey(`t${t}-${engine}`),
       command: flags(`probe-cost --targets ${t}${values.window ? ` --window ${windowS}` : ''}`),
       params: { targets: t, period, windowS, concurrency, engine },
       run: (ctx, shared) =>
@@ -225,6 +237,7 @@ async function runJobs(list: Job[]): Promise<Result[]> {
       cpuProfDir: values.profile ? join(dir, 'cpu-prof') : undefined,
       keepDb: values.keep,
       sqlitePragmas: values.pragmas === 'none' ? [] : values.pragmas.split(','),
+      temporal: cluster ? { historyShards: Math.round(num(values.shards, 'shards', 4)) } : undefined,
     });
   try {
     if (shared)
@@ -257,7 +270,9 @@ async function runJobs(list: Job[]): Promise<Result[]> {
         params: {
           ...job.params,
           heartbeatTimeoutS: Number(values.heartbeat ?? 60),
-          temporalSqlitePragmas: values.pragmas,
+          temporalSqlitePragmas: cluster ? undefined : values.pragmas,
+          temporal: values.temporal,
+          ...(cluster ? { historyShards: num(values.shards, 'shards', 4) } : {}),
         },
         startedAt,
         finishedAt: new Date().toISOString(),

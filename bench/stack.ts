@@ -14,6 +14,7 @@ import { Connection } from '@temporalio/client';
 import { createApiToken } from '../src/auth/tokens.js';
 import { createDb } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrate.js';
+import { startCluster, type TemporalCluster } from '../src/temporal/cluster.js';
 import { freePort, startDevServer, stopChild, type DevServer } from '../src/temporal/dev-server.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,12 +46,16 @@ export interface StackOptions {
   cpuProfDir?: string;
   /** SQLite pragmas of the Temporal dev server's db file. */
   sqlitePragmas: string[];
+  /** A local Temporal cluster (the real server, four services on PostgreSQL) instead of the dev server. */
+  cluster?: { historyShards: number };
   log: (msg: string) => void;
 }
 
 export class Stack {
   readonly services = new Map<ServiceName, Service>();
   temporal?: DevServer;
+  cluster?: TemporalCluster;
+  temporalAddress = '';
   temporalMetricsUrl = '';
   apiUrl = '';
   monitorMetricsUrl = '';
@@ -90,15 +95,28 @@ export class Stack {
     await applyMigrations(this.dbUrl);
     log(`database ${this.dbName} created and migrated`);
 
-    const metricsPort = await freePort();
-    this.temporal = await startDevServer({
-      dbFile: join(dir, 'temporal.sqlite'),
-      metricsPort,
-      sqlitePragmas: this.opts.sqlitePragmas,
-      startTimeoutMs: 120_000,
-    });
-    this.temporalMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    log(`temporal dev server at ${this.temporal.address} (pid ${this.temporal.process.pid})`);
+    if (this.opts.cluster) {
+      this.cluster = await startCluster({
+        dbName: this.dbName.replace(/^vnfm_bench_/, 'temporal_bench_'),
+        historyShards: this.opts.cluster.historyShards,
+        metrics: true,
+        maxConns: 16,
+        log,
+      });
+      this.temporalAddress = this.cluster.address;
+      this.temporalMetricsUrl = this.cluster.services.get('frontend')!.metricsUrl!;
+    } else {
+      const metricsPort = await freePort();
+      this.temporal = await startDevServer({
+        dbFile: join(dir, 'temporal.sqlite'),
+        metricsPort,
+        sqlitePragmas: this.opts.sqlitePragmas,
+        startTimeoutMs: 120_000,
+      });
+      this.temporalAddress = this.temporal.address;
+      this.temporalMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      log(`temporal dev server at ${this.temporal.address} (pid ${this.temporal.process.pid})`);
+    }
 
     const apiPort = await freePort();
     const monitorPort = await freePort();
@@ -107,7 +125,7 @@ export class Stack {
     this.env = {
       ...process.env,
       DATABASE_URL: this.dbUrl,
-      TEMPORAL_ADDRESS: this.temporal.address,
+      TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: 'default',
       VNFM_API_HOST: '127.0.0.1',
       VNFM_API_PORT: String(apiPort),
@@ -181,7 +199,7 @@ export class Stack {
   private conn?: Connection;
 
   private async hasPoller(queue: string, pid: number): Promise<boolean> {
-    this.conn ??= await Connection.connect({ address: this.temporal!.address });
+    this.conn ??= await Connection.connect({ address: this.temporalAddress });
     const r = await this.conn.workflowService.describeTaskQueue({
       namespace: 'default',
       taskQueue: { name: queue, kind: 1 }, // TASK_QUEUE_KIND_NORMAL
@@ -199,6 +217,13 @@ export class Stack {
     if (!svc) return;
     this.services.delete(name);
     await stopChild(svc.child, graceMs);
+  }
+
+  /** Temporal's processes: `temporal` (the dev server), or `temporal-<service>` for a cluster. */
+  temporalPids(): Record<string, number> {
+    if (this.cluster)
+      return Object.fromEntries([...this.cluster.services].map(([name, s]) => [`temporal-${name}`, s.pid]));
+    return this.temporal?.process.pid ? { temporal: this.temporal.process.pid } : {};
   }
 
   pid(name: ServiceName): number | undefined {
@@ -235,6 +260,8 @@ export class Stack {
       await this.stopService(name, 15_000).catch(() => undefined);
     await this.conn?.close().catch(() => undefined);
     await this.temporal?.stop().catch(() => undefined);
+    await this.cluster?.stop().catch(() => undefined);
+    if (this.cluster && !keepDb) await this.cluster.dropDatabases().catch(() => undefined);
     if (this.dbName && !keepDb) {
       const c = new pg.Client({ connectionString: this.adminUrl });
       try {
