@@ -19,6 +19,7 @@ import { controlScenario } from './scenarios/control.js';
 import { detectionScenario } from './scenarios/detection.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { probeCostScenario } from './scenarios/probe-cost.js';
+import { rollingScenario } from './scenarios/rolling.js';
 
 const HELP = `usage: npm run bench -- <scenario> [options]
 
@@ -29,6 +30,8 @@ scenarios
   api          API p50/p99 at fixed rates, monitors stopped vs running
   api-cpu      API CPU per request (a page of 100, one VNF) on --vnfs N rows, in isolation
   probe-cost   CPU per probe: vnfm's monitor worker vs blackbox_exporter on the same targets
+  rolling      --temporal cluster: restart each Temporal service and each vnfm process one at a time
+               under N monitors with --faults VDUs cut off: none lost, nothing twice, faults detected
   all          every scenario (full sizes, or tiny with --smoke)
   report       regenerate BENCHMARKS.md from bench/results
   cleanup      remove namespaces and routes a crashed run left behind
@@ -182,6 +185,16 @@ function jobs(name: string): Job[] {
     };
   };
 
+  const rolling = (n: number): Job => ({
+    scenario: 'rolling',
+    n,
+    fleetIps: n,
+    key: tkey(`n${n}`),
+    command: flags(`rolling --vnfs ${n}${values.faults ? ` --faults ${faults}` : ''}`),
+    params: { vnfs: n, period, faults, concurrency, engine },
+    run: (ctx, shared) => rollingScenario(ctx, { vnfs: n, period, faults, concurrency, shared }),
+  });
+
   const vnfs = (d: number) => Math.round(num(values.vnfs, 'vnfs', smoke ? 10 : d));
   const targets = Math.round(num(values.targets, 'targets', smoke ? 10 : 1000));
   switch (name) {
@@ -195,6 +208,9 @@ function jobs(name: string): Job[] {
       return [api(vnfs(5000))];
     case 'probe-cost':
       return [probeCost(targets)];
+    case 'rolling':
+      if (!cluster) throw new Error('rolling restarts Temporal services: add --temporal cluster');
+      return [rolling(vnfs(1000))];
     case 'all':
       if (smoke || values.vnfs) {
         const n = vnfs(10);

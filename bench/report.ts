@@ -16,9 +16,10 @@ const TITLES: Record<ScenarioName, string> = {
   control: '3. Control latency',
   api: '4. API under monitoring load',
   'probe-cost': '5. Cost per probe vs blackbox_exporter',
+  rolling: '6. Rolling restart of a Temporal cluster and of vnfm under load',
 };
 
-const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost'];
+const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'rolling'];
 
 export function loadResults(dir = RESULTS_DIR): Result[] {
   if (!existsSync(dir)) return [];
@@ -45,7 +46,8 @@ const cell = (r: Row | undefined) =>
 function label(r: Result): string {
   const p = r.params;
   if (r.scenario === 'probe-cost') return `${p.targets} targets (${p.engine})`;
-  return `N = ${Number(p.vnfs).toLocaleString('en-US')}`;
+  const n = `N = ${Number(p.vnfs).toLocaleString('en-US')}`;
+  return p.temporal === 'cluster' ? `${n}, Temporal cluster` : n;
 }
 
 function table(results: Result[], extra: Row[][] = []): string {
