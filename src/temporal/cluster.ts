@@ -21,6 +21,17 @@ export const TEMPORAL_CONFIG_ROOT = fileURLToPath(new URL('../../deploy/temporal
 /** The configuration file (env `vnfm` under <root>/config). */
 export const TEMPORAL_CONFIG_ENV = 'vnfm';
 
+/** Variables read around the cluster (besides the template's own, which the server reads). */
+export const CLUSTER_ENV_VARS: Record<string, string> = {
+  TEMPORAL_CLUSTER_PORT: '`npm run temporal:cluster`: frontend port (default 7233)',
+  TEMPORAL_CLUSTER_DB: '`npm run temporal:cluster`: database name (default temporal; and <name>_visibility)',
+  TEMPORAL_HISTORY_SHARDS: '`npm run temporal:cluster`: history shards (default 4; fixed once created)',
+  TEMPORAL_LOG_LEVEL: '`npm run temporal:cluster`: server log level (default warn)',
+  TEMPORAL_SERVER_PATH: 'a temporal-server binary to use instead of the pinned build',
+  TEMPORAL_SQL_TOOL_PATH: 'a temporal-sql-tool binary to use instead of the pinned build',
+  VNFM_TEST_TEMPORAL: 'tests: cluster runs the suite (and acceptance stacks) on local clusters',
+};
+
 export const CLUSTER_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
 export type ClusterServiceName = (typeof CLUSTER_SERVICES)[number];
 

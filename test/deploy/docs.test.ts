@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_VARS } from '../../src/config.js';
+import { CLUSTER_ENV_VARS } from '../../src/temporal/cluster.js';
 import { findTemporalCli } from '../../src/temporal/cli.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import {
@@ -97,7 +98,12 @@ describe('documents', () => {
   });
 
   it('mention only environment variables the code or the compose files read', () => {
-    const known = new Set([...Object.keys(ENV_VARS), ...composeVars, 'COMPOSE_FILE']);
+    const known = new Set([
+      ...Object.keys(ENV_VARS),
+      ...Object.keys(CLUSTER_ENV_VARS),
+      ...composeVars,
+      'COMPOSE_FILE',
+    ]);
     for (const f of DOCS) {
       for (const m of readText(f).matchAll(/\b(?:VNFM|TEMPORAL)_[A-Z0-9_]+\b|\bDATABASE_URL\b/g)) {
         expect(known, `${f} mentions ${m[0]}`).toContain(m[0]);
