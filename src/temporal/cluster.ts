@@ -7,6 +7,7 @@
 // vnfm's search attributes registered. `npm run temporal:cluster` runs it in
 // the foreground; npm run dev, the bench and the tests start it in-process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
@@ -159,7 +160,12 @@ export async function setupSchemas(
       const r = spawnSync(bins.sql, [...common, '--db', db, ...args], { encoding: 'utf8' });
       if (r.status !== 0) {
         throw new StartupError(
-          `temporal-sql-tool ${args[0]} of ${db} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+          `temporal-sql-tool ${args[0]} of ${db} failed: ${(r.stderr || r.stdout)
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .map((l) => l.slice(0, 400))
+            .join(' | ')}`,
         );
       }
     }
@@ -226,6 +232,65 @@ export async function registerNamespace(
   }
 }
 
+/**
+ * A free port below 32768: the membership table keeps ports as smallint, so
+ * the kernel's ephemeral range (32768 and up) is out.
+ */
+async function lowFreePort(ip: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, ip, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new StartupError(`no free port between 20000 and 32000 on ${ip}`);
+}
+
+/**
+ * Waits until a service process has joined the cluster: its membership row
+ * (the membership port it listens on) written after `since` (ms epoch).
+ */
+async function waitForMember(
+  admin: URL,
+  dbName: string,
+  membershipPort: number,
+  since: number,
+  timeoutMs: number,
+  isDead: () => string | undefined,
+): Promise<void> {
+  const url = new URL(admin);
+  url.pathname = `/${dbName}`;
+  const c = new pg.Client({ connectionString: url.toString() });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const dead = isDead();
+      if (dead) throw new StartupError(dead);
+      const r = await c
+        .query(
+          `SELECT 1 FROM cluster_membership WHERE rpc_port = $1
+           AND session_start >= (to_timestamp($2::float8 / 1000) AT TIME ZONE 'UTC') LIMIT 1`,
+          [membershipPort, since - 2000],
+        )
+        .catch(() => ({ rowCount: 0 })); // the table appears with the first service
+      if (r.rowCount) return;
+      if (Date.now() > deadline) {
+        throw new StartupError(
+          `a Temporal service (membership port ${membershipPort}) did not join the cluster in ${dbName} within ${timeoutMs / 1000} s`,
+        );
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalCluster> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const bins = opts.install === false ? findTemporalServer() : await ensureTemporalServer(log);
@@ -243,8 +308,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
   const ports = {} as Record<ClusterServiceName, [number, number]>;
   for (const s of CLUSTER_SERVICES) {
     ports[s] = [
-      s === 'frontend' && opts.frontendPort ? opts.frontendPort : await freePort(ip),
-      await freePort(ip),
+      s === 'frontend' && opts.frontendPort ? opts.frontendPort : await lowFreePort(ip),
+      await lowFreePort(ip),
     ];
   }
   const env = {
@@ -294,7 +359,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', (code, sig) => {
-      const why = `temporal ${name} exited (${sig ?? code}): ${tail.trim().split('\n').slice(-3).join(' | ') || 'no output'}`;
+      const why = `temporal ${name} exited (${sig ?? code}): ${
+        tail
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .map((l) => l.slice(0, 400))
+          .join(' | ') || 'no output'
+      }`;
       exits.set(name, why);
       if (!stopping && services.get(name)?.process === child) log(`!! ${why}`);
     });
@@ -309,6 +381,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
     return svc;
   };
 
+  const startAndJoin = async (name: ClusterServiceName, isDead: () => string | undefined) => {
+    const since = Date.now();
+    const svc = await spawnService(name);
+    await waitForMember(admin, dbName, ports[name][1], since, opts.startTimeoutMs ?? 120_000, isDead);
+    return svc;
+  };
+
   const stopAll = async () => {
     stopping = true;
     // Clients first (frontend), the shard owner last.
@@ -319,8 +398,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
   };
 
   try {
-    for (const s of CLUSTER_SERVICES) await spawnService(s);
     const firstExit = () => (exits.size ? [...exits.values()][0] : undefined);
+    // One at a time, each once the previous one has joined: services that
+    // start side by side race to initialise or update the cluster's metadata
+    // in the database, and the losers exit.
+    for (const s of CLUSTER_SERVICES) await startAndJoin(s, firstExit);
     await waitForTemporal(address, opts.startTimeoutMs ?? 120_000, firstExit);
     await registerNamespace(address, namespace, log, opts.startTimeoutMs ?? 120_000);
   } catch (err) {
@@ -340,7 +422,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
     async restart(name) {
       const old = services.get(name);
       if (old) await stopChild(old.process, 30_000);
-      const svc = await spawnService(name);
+      const svc = await startAndJoin(name, () => exits.get(name));
       if (name === 'frontend') await waitForTemporal(address, 60_000, () => exits.get(name));
       return svc;
     },

@@ -71,10 +71,11 @@ describe('the Temporal server configuration (compose and the local cluster share
 
   const bins = findTemporalServer();
   it.skipIf(!bins)('renders for compose and for the cluster (temporal-server render-config)', () => {
+    // render-config reads --config alone (start joins --root and --config).
     const render = (env: NodeJS.ProcessEnv, root: string) => {
       const r = spawnSync(
         bins!.server,
-        ['--root', root, '--config', 'config', '--env', TEMPORAL_CONFIG_ENV, 'render-config'],
+        ['--config', join(root, 'config'), '--env', TEMPORAL_CONFIG_ENV, 'render-config'],
         { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } },
       );
       expect(r.status, r.stderr).toBe(0);
