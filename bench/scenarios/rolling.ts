@@ -127,9 +127,17 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
     await sql.end();
   }
 
-  // No monitor lost: the healthy ones all run and are probed.
-  const running = await ctx.obs.countMonitors();
-  const probing = await ctx.obs.countMonitors('PROBING');
+  // No monitor lost: the healthy ones all run and are probed (the killed
+  // VNFs' monitors complete as their deletes finish, so this is polled).
+  let running = -1;
+  let probing = -1;
+  const settle = Date.now() + 120_000;
+  while (Date.now() < settle) {
+    running = await ctx.obs.countMonitors().catch(() => -1);
+    probing = await ctx.obs.countMonitors('PROBING').catch(() => -1);
+    if (running === healthy.length && probing === healthy.length) break;
+    await sleep(2000);
+  }
   const targetsAt = await waitTargets(ctx.stack.monitorMetricsUrl, healthy.length, 120_000);
 
   const latencies = faults.flatMap((f) => (dead.has(f.id) ? [dead.get(f.id)! - f.at] : []));
