@@ -66,6 +66,7 @@ export async function startDevTemporal(opts: {
       databaseUrl: opts.databaseUrl,
       namespace: opts.temporal.namespace,
       detached: true,
+      reportExits: false, // the dev stack watches them (and stops them on Ctrl-C)
       log: opts.output.dev,
       onSpawn: (name, child) => {
         const server = manage(`temporal-${name}`, child);

@@ -59,6 +59,8 @@ export interface ClusterOptions {
   install?: boolean;
   /** Forward the services' output to this process's stderr. */
   inheritOutput?: boolean;
+  /** Log a service that exits while the cluster runs (default true; npm run dev reports exits itself). */
+  reportExits?: boolean;
   /** Own process groups (npm run dev: Ctrl-C reaches only the parent). */
   detached?: boolean;
   /** Called with every service process as soon as it exists (also after a restart). */
@@ -368,7 +370,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
           .join(' | ') || 'no output'
       }`;
       exits.set(name, why);
-      if (!stopping && services.get(name)?.process === child) log(`!! ${why}`);
+      if (!stopping && opts.reportExits !== false && services.get(name)?.process === child) log(`!! ${why}`);
     });
     exits.delete(name);
     const svc: ClusterService = {
