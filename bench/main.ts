@@ -127,7 +127,8 @@ function jobs(name: string): Job[] {
   const flags = (extra: string) =>
     `npm run bench -- ${extra}${cluster ? ` --temporal cluster${values.shards ? ` --shards ${values.shards}` : ''}` : ''}${values.period ? ` --period ${period}` : smoke ? ` --period ${period}` : ''}` +
     `${values.smoke ? ' --smoke' : ''}${engine !== 'batch' ? ` --engine ${engine}` : ''}` +
-    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.timeout ? ` --timeout ${values.timeout}` : ''}`;
+    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.timeout ? ` --timeout ${values.timeout}` : ''}` +
+    `${values.concurrency ? ` --concurrency ${concurrency}` : ''}`;
 
   const fleet = (n: number): Job => {
     const windowS = num(values.window, 'window', (smoke ? 3 : 30) * period);
