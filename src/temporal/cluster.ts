@@ -423,7 +423,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TemporalC
     services,
     async restart(name) {
       const old = services.get(name);
-      if (old) await stopChild(old.process, 30_000);
+      if (old) {
+        services.delete(name); // an exit we asked for: not reported
+        await stopChild(old.process, 30_000);
+      }
       const svc = await startAndJoin(name, () => exits.get(name));
       if (name === 'frontend') await waitForTemporal(address, 60_000, () => exits.get(name));
       return svc;
