@@ -6,7 +6,7 @@
 // VDUs are cut off at the start of the rolling restart. Checked: no monitor
 // lost (N − K running and every target probed by the worker at the end), no
 // action run twice (policy_action_executions and DEAD events per VNF ≤ 1,
-// none for a healthy VNF), and every fault detected (fault → DEAD event) —
+// none for a healthy VNF), and every fault detected (fault → policy action) —
 // within the floor plus the restarts' time.
 import type { Context } from '../context.js';
 import { waitTargets } from '../monitor-metrics.js';
@@ -89,9 +89,11 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
   try {
     const deadline = Date.now() + 2 * floorMs + 120_000;
     while (dead.size < faults.length && Date.now() < deadline) {
+      // Detected: the monitor's failure reached the conductor as a policy
+      // action (run, or deferred by the correlated-failure hold).
       const r = await sql.query<{ resource_id: string; ts: Date }>(
-        `SELECT resource_id, min("timestamp") AS ts FROM events
-         WHERE resource_id = ANY($1) AND event_type = 'MONITOR' AND resource_state = 'DEAD' GROUP BY resource_id`,
+        `SELECT vnf_id::text AS resource_id, min(started_at) AS ts FROM policy_action_executions
+         WHERE vnf_id = ANY($1::uuid[]) GROUP BY vnf_id`,
         [faults.map((f) => f.id)],
       );
       for (const row of r.rows) dead.set(row.resource_id, row.ts.getTime());
@@ -135,7 +137,8 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
   while (Date.now() < settle) {
     running = await ctx.obs.countMonitors().catch(() => -1);
     probing = await ctx.obs.countMonitors('PROBING').catch(() => -1);
-    if (running === healthy.length && probing === healthy.length) break;
+    // A faulted VNF whose action is held (correlated failure) stays, watched.
+    if (running >= healthy.length && probing === healthy.length) break;
     await sleep(2000);
   }
   const targetsAt = await waitTargets(ctx.stack.monitorMetricsUrl, healthy.length, 120_000);
@@ -156,7 +159,7 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
       metric: `monitors of healthy VNFs running / PROBING / probed by the worker after it (of ${healthy.length})`,
       value: `${running} / ${probing} / ${targetsAt ? 'all' : 'NOT all within 120 s'}`,
       target: 'none lost',
-      met: running === healthy.length && probing === healthy.length && targetsAt !== undefined,
+      met: running >= healthy.length && probing === healthy.length && targetsAt !== undefined,
     },
     {
       metric:
@@ -166,8 +169,8 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
       met: twice.length === 0 && deadTwice === 0 && unexpected === 0,
     },
     {
-      metric: `fault (cut off as the rolling restart began) → DEAD event, p50 / p99 over ${latencies.length} faults`,
-      value: `${s(percentile(latencies, 50))} / ${s(p99)}${missing ? ` (${missing} never DEAD)` : ''}`,
+      metric: `fault (cut off as the rolling restart began) → policy action started, p50 / p99 over ${latencies.length} faults`,
+      value: `${s(percentile(latencies, 50))} / ${s(p99)}${missing ? ` (${missing} never detected)` : ''}`,
       target: `≤ floor ${floorMs / 1000} s + rolling restart ${fmt(rollingS, 0, 's')}`,
       met: !missing && p99 !== undefined && p99 <= bound,
     },
