@@ -19,6 +19,7 @@ import { controlScenario } from './scenarios/control.js';
 import { detectionScenario } from './scenarios/detection.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { probeCostScenario } from './scenarios/probe-cost.js';
+import { stormScenario } from './scenarios/storm.js';
 
 const HELP = `usage: npm run bench -- <scenario> [options]
 
@@ -29,7 +30,9 @@ scenarios
   api          API p50/p99 at fixed rates, monitors stopped vs running
   api-cpu      API CPU per request (a page of 100, one VNF) on --vnfs N rows, in isolation
   probe-cost   CPU per probe: vnfm's monitor worker vs blackbox_exporter on the same targets
-  all          every scenario (full sizes, or tiny with --smoke)
+  storm        the manager's path to every VDU down for --blip s: actions taken (target 0), time to
+               lift the hold after recovery, latency of --faults real faults during and after the blip
+  all          every scenario (full sizes, or tiny with --smoke; storm is left out of --smoke)
   report       regenerate BENCHMARKS.md from bench/results
   cleanup      remove namespaces and routes a crashed run left behind
 
@@ -43,6 +46,7 @@ options
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
   --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 60)
+  --blip S          storm: seconds the path to the fleet is down (default 60; 10 with --smoke)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
   --requests N      api-cpu: sequential requests per endpoint (default 500)
@@ -66,6 +70,7 @@ const { values, positionals } = parseArgs({
     engine: { type: 'string' },
     heartbeat: { type: 'string' },
     rates: { type: 'string' },
+    blip: { type: 'string' },
     duration: { type: 'string' },
     requests: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -86,7 +91,7 @@ const num = (v: string | undefined, name: string, dflt: number): number => {
   return n;
 };
 
-const SCENARIOS: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost'];
+const SCENARIOS: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'storm'];
 
 /** One scenario run, with what it needs and the command that reproduces it alone. */
 interface Job {
@@ -170,6 +175,21 @@ function jobs(name: string): Job[] {
     };
   };
 
+  const storm = (n: number): Job => {
+    const blipS = num(values.blip, 'blip', smoke ? 10 : 60);
+    return {
+      scenario: 'storm',
+      n,
+      fleetIps: n,
+      key: `n${n}`,
+      command: flags(
+        `storm --vnfs ${n}${values.blip ? ` --blip ${blipS}` : ''}${values.faults ? ` --faults ${faults}` : ''}`,
+      ),
+      params: { vnfs: n, period, blipS, faults, concurrency, engine },
+      run: (ctx, shared) => stormScenario(ctx, { vnfs: n, period, blipS, faults, concurrency, shared }),
+    };
+  };
+
   const vnfs = (d: number) => Math.round(num(values.vnfs, 'vnfs', smoke ? 10 : d));
   const targets = Math.round(num(values.targets, 'targets', smoke ? 10 : 1000));
   switch (name) {
@@ -183,10 +203,13 @@ function jobs(name: string): Job[] {
       return [api(vnfs(5000))];
     case 'probe-cost':
       return [probeCost(targets)];
+    case 'storm':
+      return [storm(vnfs(5000))];
     case 'all':
       if (smoke || values.vnfs) {
         const n = vnfs(10);
-        return [fleet(n), detection(n), control(n), api(n), probeCost(targets)];
+        // Not storm in --smoke: its hold lifts after a 30 s window (CI time); `storm --smoke` runs it alone.
+        return [fleet(n), detection(n), control(n), api(n), probeCost(targets), ...(smoke ? [] : [storm(n)])];
       }
       return [
         fleet(1000),
@@ -197,6 +220,7 @@ function jobs(name: string): Job[] {
         control(5000),
         api(5000),
         probeCost(1000),
+        storm(5000),
       ];
     default:
       throw new Error(`unknown scenario ${JSON.stringify(name)}\n\n${HELP}`);

@@ -16,9 +16,10 @@ const TITLES: Record<ScenarioName, string> = {
   control: '3. Control latency',
   api: '4. API under monitoring load',
   'probe-cost': '5. Cost per probe vs blackbox_exporter',
+  storm: '6. Storm: the manager’s own blip (healing safety)',
 };
 
-const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost'];
+const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'storm'];
 
 export function loadResults(dir = RESULTS_DIR): Result[] {
   if (!existsSync(dir)) return [];
