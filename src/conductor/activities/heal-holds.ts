@@ -14,6 +14,8 @@ import {
   type ActionPhaseSignal,
   type PolicyActionInput,
 } from '../../monitoring/contract.js';
+import { guardedProbe, probeDriverFor } from '../../probes/index.js';
+import { parseStoredVimConfig } from '../../vim/registry.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
 
 export type HoldDecision = 'release' | 'cancel';
@@ -68,6 +70,34 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
     );
   }
 
+  /**
+   * The members whose target answers the conductor now. A loaded monitor worker can report a
+   * recovery moments after the scope looks recovered; without this look such a member would be
+   * released and its healthy VNF recreated.
+   */
+  async function answeringNow(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await db.policyActionExecution.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, request: true, vnf: { select: { vim: { select: { type: true, config: true } } } } },
+    });
+    const answers = await Promise.all(
+      rows.map(async (r) => {
+        const req = r.request as unknown as PolicyActionInput | null;
+        if (!req) return false;
+        const cfg = parseStoredVimConfig(r.vnf.vim.type, r.vnf.vim.config);
+        const res = await guardedProbe(
+          probeDriverFor(req.policy.driver, 'batch'),
+          req.ip,
+          req.policy,
+          cfg.ok ? cfg.config.allowedCidrs : [],
+        ).catch(() => ({ ok: false }));
+        return res.ok;
+      }),
+    );
+    return rows.filter((_, i) => answers[i]).map((r) => r.id);
+  }
+
   return {
     /** One look at the hold: end it, report its limit, or hand out released members. */
     async holdRound(holdId: string): Promise<HoldRound> {
@@ -110,19 +140,30 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             pending.length >= settings.holdCount);
         if (quiet && !stillCorrelated) {
           // The scope recovered: no action for those that answer again; the rest are single failures.
+          const late = await answeringNow(pending.map((m) => m.id));
+          if (late.length)
+            await db.policyActionExecution.updateMany({
+              where: { id: { in: late }, gate: 'HELD' },
+              data: { gate: 'RECOVERED' },
+            });
+          const answered = recovered + late.length;
+          const failing = pending.filter((m) => !late.includes(m.id));
           const message =
-            pending.length === 0
-              ? `correlated failure over: all ${recovered} held target(s) answer again; no action taken`
-              : `correlated failure over: ${recovered} held target(s) answer again, no action for them; ${pending.length} still failing, acted on one by one`;
+            failing.length === 0
+              ? `correlated failure over: all ${answered} held target(s) answer again; no action taken`
+              : `correlated failure over: ${answered} held target(s) answer again, no action for them; ${failing.length} still failing, acted on one by one`;
           await db.$transaction(async (tx) => {
             await tx.healHold.update({
               where: { id: holdId },
               data: { state: 'ENDED', endedAt: new Date() },
             });
-            await holdEvent(tx, hold, 'ENDED', message, { recovered, still_failing: pending.length });
+            await holdEvent(tx, hold, 'ENDED', message, {
+              recovered: answered,
+              still_failing: failing.length,
+            });
           });
           const release = await markReleased(
-            pending.map((m) => m.id),
+            failing.map((m) => m.id),
             'the correlated failure is over and this target still fails: acted on',
           );
           return { done: true, state: 'ENDED', release };
