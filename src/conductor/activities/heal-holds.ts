@@ -113,6 +113,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
           episode: true,
           gate: true,
           status: true,
+          result: true,
           startedAt: true,
         },
       });
@@ -211,7 +212,10 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       const inFlight = await db.recreationSlot.count({ where: { execution: { status: { not: 'DONE' } } } });
       const room = Math.max(0, settings.maxRecreations - inFlight);
       const running = members.filter(
-        (m) => ['RELEASED', 'QUEUED', 'RECREATING'].includes(m.gate ?? '') && m.status !== 'DONE',
+        (m) =>
+          ['RELEASED', 'QUEUED', 'RECREATING'].includes(m.gate ?? '') &&
+          // released and not started yet (its deferred result), or running
+          (m.status !== 'DONE' || (m.result as { result?: string } | null)?.result === 'deferred'),
       ).length;
       const release = await markReleased(
         pending.slice(0, Math.max(0, room - running)).map((m) => m.id),
@@ -289,8 +293,14 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         (result && result.result !== 'deferred')
       )
         return { run: false, reason: `not released (gate ${row.gate}, result ${result?.result ?? 'none'})` };
-      if (!row.request) return { run: false, reason: 'no request recorded' };
-      if (row.vnf.deletedAt) return { run: false, reason: 'the VNF is gone' };
+      if (!row.request || row.vnf.deletedAt) {
+        // Never run: it no longer counts as released (the hold does not wait for it).
+        await db.policyActionExecution.updateMany({
+          where: { id: row.id, gate: row.gate },
+          data: { gate: 'CANCELLED' },
+        });
+        return { run: false, reason: row.request ? 'the VNF is gone' : 'no request recorded' };
+      }
       const input = row.request as unknown as PolicyActionInput;
       const windowStart = new Date(Date.now() - input.policy.parameters.respawn_limit_window * 1000);
       const recent = await db.policyActionExecution.findMany({
@@ -304,6 +314,13 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         orderBy: { startedAt: 'desc' },
         select: { finishedAt: true, startedAt: true },
       });
+      // Running again: its recreation slot counts against the limits only while its row is not DONE
+      // (a deferred action was completed as such), and the hold waits for it.
+      if (row.status === 'DONE')
+        await db.policyActionExecution.update({
+          where: { id: row.id },
+          data: { status: 'RUNNING', finishedAt: null },
+        });
       const live = await db.vduInstance.count({
         where: {
           id: input.instanceId,
