@@ -46,7 +46,7 @@ options
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
   --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 60)
-  --blip S          storm: seconds the path to the fleet is down (default 60; 10 with --smoke)
+  --blip S          storm: seconds the path to the fleet is down (default 60; 20 with --smoke)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
   --requests N      api-cpu: sequential requests per endpoint (default 500)
@@ -176,7 +176,7 @@ function jobs(name: string): Job[] {
   };
 
   const storm = (n: number): Job => {
-    const blipS = num(values.blip, 'blip', smoke ? 10 : 60);
+    const blipS = num(values.blip, 'blip', smoke ? 20 : 60);
     return {
       scenario: 'storm',
       n,

@@ -121,7 +121,7 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
         lifted = hs.at(-1);
         break;
       }
-      if (!hs.length && Date.now() - upAt > 5 * periodMs) break; // no hold at all
+      if (!hs.length && Date.now() - upAt > 60_000 + 5 * periodMs) break; // no hold at all
       await sleep(250);
     }
     const liftedAt = lifted?.ended_at?.getTime();
