@@ -133,11 +133,13 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
         : 'no hold lifted (none opened, or still open)',
     );
 
-    // Real faults after the hold: the single-failure path with the confirmation.
+    // Real faults after the hold: the single-failure path with the confirmation. Spread so that
+    // fewer than VNFM_HEAL_HOLD_COUNT (10) fall within one hold window (30 s): more at once are a
+    // correlated failure by the defaults, and held (a first run injected 15 within a period).
     for (const f of after) {
       await ctx.fleet.cutOff(f.ip);
       f.at = Date.now();
-      await sleep((Math.random() * periodMs) / Math.max(1, after.length));
+      await sleep(30_000 / 8);
     }
     const all = [...during, ...after];
     const deadline = Date.now() + 2 * floorMs + 5 * 60_000;
