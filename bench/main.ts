@@ -20,6 +20,7 @@ import { detectionScenario } from './scenarios/detection.js';
 import { fleetScenario } from './scenarios/fleet.js';
 import { probeCostScenario } from './scenarios/probe-cost.js';
 import { rollingScenario } from './scenarios/rolling.js';
+import { stormScenario } from './scenarios/storm.js';
 
 const HELP = `usage: npm run bench -- <scenario> [options]
 
@@ -32,7 +33,9 @@ scenarios
   probe-cost   CPU per probe: vnfm's monitor worker vs blackbox_exporter on the same targets
   rolling      --temporal cluster: restart each Temporal service and each vnfm process one at a time
                under N monitors with --faults VDUs cut off: none lost, nothing twice, faults detected
-  all          every scenario (full sizes, or tiny with --smoke)
+  storm        the manager's path to every VDU down for --blip s: actions taken (target 0), time to
+               lift the hold after recovery, latency of --faults real faults during and after the blip
+  all          every scenario (full sizes, or tiny with --smoke; storm and rolling are left out of --smoke)
   report       regenerate BENCHMARKS.md from bench/results
   cleanup      remove namespaces and routes a crashed run left behind
 
@@ -46,6 +49,7 @@ options
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
   --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 60)
+  --blip S          storm: seconds the path to the fleet is down (default 60; 20 with --smoke)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
   --requests N      api-cpu: sequential requests per endpoint (default 500)
@@ -73,6 +77,7 @@ const { values, positionals } = parseArgs({
     engine: { type: 'string' },
     heartbeat: { type: 'string' },
     rates: { type: 'string' },
+    blip: { type: 'string' },
     duration: { type: 'string' },
     requests: { type: 'string' },
     smoke: { type: 'boolean', default: false },
@@ -95,7 +100,7 @@ const num = (v: string | undefined, name: string, dflt: number): number => {
   return n;
 };
 
-const SCENARIOS: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost'];
+const SCENARIOS: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'storm'];
 
 /** One scenario run, with what it needs and the command that reproduces it alone. */
 interface Job {
@@ -196,6 +201,21 @@ function jobs(name: string): Job[] {
     run: (ctx, shared) => rollingScenario(ctx, { vnfs: n, period, faults, concurrency, shared }),
   });
 
+  const storm = (n: number): Job => {
+    const blipS = num(values.blip, 'blip', smoke ? 20 : 60);
+    return {
+      scenario: 'storm',
+      n,
+      fleetIps: n,
+      key: `n${n}`,
+      command: flags(
+        `storm --vnfs ${n}${values.blip ? ` --blip ${blipS}` : ''}${values.faults ? ` --faults ${faults}` : ''}`,
+      ),
+      params: { vnfs: n, period, blipS, faults, concurrency, engine },
+      run: (ctx, shared) => stormScenario(ctx, { vnfs: n, period, blipS, faults, concurrency, shared }),
+    };
+  };
+
   const vnfs = (d: number) => Math.round(num(values.vnfs, 'vnfs', smoke ? 10 : d));
   const targets = Math.round(num(values.targets, 'targets', smoke ? 10 : 1000));
   switch (name) {
@@ -212,10 +232,13 @@ function jobs(name: string): Job[] {
     case 'rolling':
       if (!cluster) throw new Error('rolling restarts Temporal services: add --temporal cluster');
       return [rolling(vnfs(1000))];
+    case 'storm':
+      return [storm(vnfs(5000))];
     case 'all':
       if (smoke || values.vnfs) {
         const n = vnfs(10);
-        return [fleet(n), detection(n), control(n), api(n), probeCost(targets)];
+        // Not storm in --smoke: its hold lifts after a 30 s window (CI time); `storm --smoke` runs it alone.
+        return [fleet(n), detection(n), control(n), api(n), probeCost(targets), ...(smoke ? [] : [storm(n)])];
       }
       return [
         fleet(1000),
@@ -226,6 +249,7 @@ function jobs(name: string): Job[] {
         control(5000),
         api(5000),
         probeCost(1000),
+        storm(5000),
       ];
     default:
       throw new Error(`unknown scenario ${JSON.stringify(name)}\n\n${HELP}`);

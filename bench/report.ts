@@ -17,9 +17,10 @@ const TITLES: Record<ScenarioName, string> = {
   api: '4. API under monitoring load',
   'probe-cost': '5. Cost per probe vs blackbox_exporter',
   rolling: '6. Rolling restart of a Temporal cluster and of vnfm under load',
+  storm: '7. Storm: the manager’s own blip (healing safety)',
 };
 
-const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'rolling'];
+const ORDER: ScenarioName[] = ['fleet', 'detection', 'control', 'api', 'probe-cost', 'rolling', 'storm'];
 
 export function loadResults(dir = RESULTS_DIR): Result[] {
   if (!existsSync(dir)) return [];

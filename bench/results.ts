@@ -7,7 +7,7 @@ import type { Machine } from './machine.js';
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
 
-export type ScenarioName = 'fleet' | 'detection' | 'control' | 'api' | 'probe-cost' | 'rolling';
+export type ScenarioName = 'fleet' | 'detection' | 'control' | 'api' | 'probe-cost' | 'rolling' | 'storm';
 
 /** One line of a scenario's table. `met` is set when the line has a target. */
 export interface Row {

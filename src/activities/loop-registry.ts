@@ -24,9 +24,15 @@ export interface LoopRegistryOptions {
   onQuarantine?: (untilMs: number, reason: string) => void;
 }
 
+/** How long a VNF whose loop ended here still counts in this worker's vantage. */
+const VANTAGE_MEMORY_MS = 60_000;
+
 /** The loops running in this process. */
 export class LoopRegistry {
   private readonly loops = new Map<string, ProbeLoop>();
+  /** The VNF of each running loop, and when loops of VNFs ended here lately (see vantage()). */
+  private readonly loopVnfs = new Map<string, string>();
+  private readonly endedAt = new Map<string, number>();
   private draining = false;
   /** Until when (ms) the conductor took this worker out of probing, and why. */
   private quarantine?: { untilMs: number; reason: string };
@@ -112,14 +118,33 @@ export class LoopRegistry {
     );
     if (this.draining) loop.stop('shutdown');
     this.loops.set(input.loopId, loop);
+    this.loopVnfs.set(input.loopId, input.vnfId);
     // Server-side cancellation, timeouts and worker shutdown all end up here.
     ctx.cancelled.catch(() => loop.stop('cancelled'));
     try {
       const r = await loop.run();
       // The size of this worker's vantage: a correlation scope of its own.
-      return r.kind === 'failure' ? { ...r, workerLoops: this.loops.size } : r;
+      return r.kind === 'failure' ? { ...r, workerLoops: this.vantage() } : r;
     } finally {
       this.loops.delete(input.loopId);
+      this.loopVnfs.delete(input.loopId);
+      this.endedAt.set(input.vnfId, Date.now());
     }
+  }
+
+  /**
+   * How many VNFs this worker probes: those of its running loops and those whose loop ended here
+   * within the last minute. A loop returns when it reports a failure, so counting running loops
+   * alone shrinks the worker's scope exactly while its targets fail together, and inflates its
+   * share of failures (a worker hold where the VIM's was due).
+   */
+  private vantage(): number {
+    const now = Date.now();
+    const vnfs = new Set(this.loopVnfs.values());
+    for (const [vnfId, at] of this.endedAt) {
+      if (now - at > VANTAGE_MEMORY_MS) this.endedAt.delete(vnfId);
+      else vnfs.add(vnfId);
+    }
+    return vnfs.size;
   }
 }

@@ -341,11 +341,14 @@ export class Stack {
 
   // ---- services -----------------------------------------------------------------
 
-  /** Starts a service (api, monitor, conductor, or a replica such as api2) and waits until it serves. */
-  async start(name: string): Promise<Service> {
+  /**
+   * Starts a service (api, monitor, conductor, or a replica such as api2) and waits until it serves.
+   * `extraEnv` is added to the stack's environment for this start only (a setting of one process).
+   */
+  async start(name: string, extraEnv: Record<string, string> = {}): Promise<Service> {
     if (this.services.has(name)) throw new Error(`${name} is already running`);
     const kind = kindOf(name);
-    const env: NodeJS.ProcessEnv = { ...this.env };
+    const env: NodeJS.ProcessEnv = { ...this.env, ...extraEnv };
     let url: string | undefined;
     if (kind === 'api') {
       const existing = this.apiPorts.get(name);
@@ -423,9 +426,13 @@ export class Stack {
     clearTimeout(t);
   }
 
-  async restart(name: string, how: 'kill' | 'stop' = 'kill'): Promise<Service> {
+  async restart(
+    name: string,
+    how: 'kill' | 'stop' = 'kill',
+    env: Record<string, string> = {},
+  ): Promise<Service> {
     await (how === 'kill' ? this.kill(name) : this.stop(name));
-    return this.start(name);
+    return this.start(name, env);
   }
 
   /** The API's base URL (same port across restarts of that API). */

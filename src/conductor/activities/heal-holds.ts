@@ -14,6 +14,8 @@ import {
   type ActionPhaseSignal,
   type PolicyActionInput,
 } from '../../monitoring/contract.js';
+import { guardedProbe, probeDriverFor } from '../../probes/index.js';
+import { parseStoredVimConfig } from '../../vim/registry.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
 
 export type HoldDecision = 'release' | 'cancel';
@@ -68,6 +70,34 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
     );
   }
 
+  /**
+   * The members whose target answers the conductor now. A loaded monitor worker can report a
+   * recovery moments after the scope looks recovered; without this look such a member would be
+   * released and its healthy VNF recreated.
+   */
+  async function answeringNow(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await db.policyActionExecution.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, request: true, vnf: { select: { vim: { select: { type: true, config: true } } } } },
+    });
+    const answers = await Promise.all(
+      rows.map(async (r) => {
+        const req = r.request as unknown as PolicyActionInput | null;
+        if (!req) return false;
+        const cfg = parseStoredVimConfig(r.vnf.vim.type, r.vnf.vim.config);
+        const res = await guardedProbe(
+          probeDriverFor(req.policy.driver, 'batch'),
+          req.ip,
+          req.policy,
+          cfg.ok ? cfg.config.allowedCidrs : [],
+        ).catch(() => ({ ok: false }));
+        return res.ok;
+      }),
+    );
+    return rows.filter((_, i) => answers[i]).map((r) => r.id);
+  }
+
   return {
     /** One look at the hold: end it, report its limit, or hand out released members. */
     async holdRound(holdId: string): Promise<HoldRound> {
@@ -83,6 +113,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
           episode: true,
           gate: true,
           status: true,
+          result: true,
           startedAt: true,
         },
       });
@@ -110,19 +141,30 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             pending.length >= settings.holdCount);
         if (quiet && !stillCorrelated) {
           // The scope recovered: no action for those that answer again; the rest are single failures.
+          const late = await answeringNow(pending.map((m) => m.id));
+          if (late.length)
+            await db.policyActionExecution.updateMany({
+              where: { id: { in: late }, gate: 'HELD' },
+              data: { gate: 'RECOVERED' },
+            });
+          const answered = recovered + late.length;
+          const failing = pending.filter((m) => !late.includes(m.id));
           const message =
-            pending.length === 0
-              ? `correlated failure over: all ${recovered} held target(s) answer again; no action taken`
-              : `correlated failure over: ${recovered} held target(s) answer again, no action for them; ${pending.length} still failing, acted on one by one`;
+            failing.length === 0
+              ? `correlated failure over: all ${answered} held target(s) answer again; no action taken`
+              : `correlated failure over: ${answered} held target(s) answer again, no action for them; ${failing.length} still failing, acted on one by one`;
           await db.$transaction(async (tx) => {
             await tx.healHold.update({
               where: { id: holdId },
               data: { state: 'ENDED', endedAt: new Date() },
             });
-            await holdEvent(tx, hold, 'ENDED', message, { recovered, still_failing: pending.length });
+            await holdEvent(tx, hold, 'ENDED', message, {
+              recovered: answered,
+              still_failing: failing.length,
+            });
           });
           const release = await markReleased(
-            pending.map((m) => m.id),
+            failing.map((m) => m.id),
             'the correlated failure is over and this target still fails: acted on',
           );
           return { done: true, state: 'ENDED', release };
@@ -170,7 +212,10 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       const inFlight = await db.recreationSlot.count({ where: { execution: { status: { not: 'DONE' } } } });
       const room = Math.max(0, settings.maxRecreations - inFlight);
       const running = members.filter(
-        (m) => ['RELEASED', 'QUEUED', 'RECREATING'].includes(m.gate ?? '') && m.status !== 'DONE',
+        (m) =>
+          ['RELEASED', 'QUEUED', 'RECREATING'].includes(m.gate ?? '') &&
+          // released and not started yet (its deferred result), or running
+          (m.status !== 'DONE' || (m.result as { result?: string } | null)?.result === 'deferred'),
       ).length;
       const release = await markReleased(
         pending.slice(0, Math.max(0, room - running)).map((m) => m.id),
@@ -248,8 +293,14 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         (result && result.result !== 'deferred')
       )
         return { run: false, reason: `not released (gate ${row.gate}, result ${result?.result ?? 'none'})` };
-      if (!row.request) return { run: false, reason: 'no request recorded' };
-      if (row.vnf.deletedAt) return { run: false, reason: 'the VNF is gone' };
+      if (!row.request || row.vnf.deletedAt) {
+        // Never run: it no longer counts as released (the hold does not wait for it).
+        await db.policyActionExecution.updateMany({
+          where: { id: row.id, gate: row.gate },
+          data: { gate: 'CANCELLED' },
+        });
+        return { run: false, reason: row.request ? 'the VNF is gone' : 'no request recorded' };
+      }
       const input = row.request as unknown as PolicyActionInput;
       const windowStart = new Date(Date.now() - input.policy.parameters.respawn_limit_window * 1000);
       const recent = await db.policyActionExecution.findMany({
@@ -263,6 +314,13 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         orderBy: { startedAt: 'desc' },
         select: { finishedAt: true, startedAt: true },
       });
+      // Running again: its recreation slot counts against the limits only while its row is not DONE
+      // (a deferred action was completed as such), and the hold waits for it.
+      if (row.status === 'DONE')
+        await db.policyActionExecution.update({
+          where: { id: row.id },
+          data: { status: 'RUNNING', finishedAt: null },
+        });
       const live = await db.vduInstance.count({
         where: {
           id: input.instanceId,
