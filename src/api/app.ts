@@ -169,10 +169,16 @@ const UNAVAILABLE_KINDS = new Set([
   'TooManyConnections',
 ]);
 
-function isDatabaseUnavailable(err: unknown): boolean {
+/**
+ * Whether the database is unreachable or too busy to answer in time: a 503
+ * with Retry-After, not a 500. P2024 (no pool connection in time) and P2028
+ * (a transaction could not start in time) are what an overloaded database
+ * looks like from here.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientInitializationError) return true;
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (/^P10(01|02|08|17)$/.test(err.code)) return true;
+  if (/^P10(01|02|08|17)$|^P20(24|28)$/.test(err.code)) return true;
   const kind = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause?.kind;
   return kind !== undefined && UNAVAILABLE_KINDS.has(kind);
 }
