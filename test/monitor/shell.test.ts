@@ -255,4 +255,29 @@ describe('monitor shell: continue-as-new', () => {
     expect(last.runId).toBe(runId);
     expect(last.status.name).toBe('COMPLETED');
   });
+
+  it('a lost worker: its loop is abandoned and a new one starts at once; news of another changes nothing', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1' }] });
+    const first = await w.liveLoop(m.vnfId);
+    // Where the loop runs is in the memo, for the presence workflow's listing.
+    await eventually('the loop queue in the memo', async () => {
+      const d = await m.handle.describe();
+      return d.memo?.loopQueue === w.queue && d.memo.generation === 1;
+    });
+    const seen = w.loops.length;
+    await m.handle.signal('workerLost', { taskQueue: `${w.queue}@another-worker` });
+    await m.handle.signal('workerLost', { queue: w.queue });
+    await eventually('the malformed one ignored', async () => (await w.status(m.handle)).ignoredMessages === 1);
+    expect((await w.status(m.handle)).lastIgnored).toMatch(/^workerLost: taskQueue must be/);
+    expect(w.loops.length).toBe(seen);
+    expect(first.ended).toBe(false);
+
+    await m.handle.signal('workerLost', { taskQueue: w.queue });
+    const second = await w.liveLoop(m.vnfId, seen);
+    expect(second.input.loopId).not.toBe(first.input.loopId);
+    await eventually('the old loop cancelled', async () => first.ended);
+    // No control message was waited for: the worker is gone.
+    expect(first.controls).toEqual([]);
+    expect((await w.status(m.handle)).state).toBe('PROBING');
+  });
 });
