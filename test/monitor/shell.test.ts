@@ -267,7 +267,10 @@ describe('monitor shell: continue-as-new', () => {
     const seen = w.loops.length;
     await m.handle.signal('workerLost', { taskQueue: `${w.queue}@another-worker` });
     await m.handle.signal('workerLost', { queue: w.queue });
-    await eventually('the malformed one ignored', async () => (await w.status(m.handle)).ignoredMessages === 1);
+    await eventually(
+      'the malformed one ignored',
+      async () => (await w.status(m.handle)).ignoredMessages === 1,
+    );
     expect((await w.status(m.handle)).lastIgnored).toMatch(/^workerLost: taskQueue must be/);
     expect(w.loops.length).toBe(seen);
     expect(first.ended).toBe(false);

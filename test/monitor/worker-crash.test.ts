@@ -3,7 +3,10 @@
 // policy_action_executions row and one respawn per failure) and the monitor
 // carries on with the new instance. A clean stop (restartMonitor, in this
 // process) hands the loop's counters back at once; a SIGKILLed worker process
-// is noticed by its loops' heartbeat timeout.
+// is noticed by its presence workflow (one heartbeat per worker, 5 s here),
+// which tells the monitors of its loops to start them elsewhere: the loops'
+// own heartbeat timeout is a backstop of hours, so a takeover within seconds
+// proves the presence path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMonitorStatus } from '../../src/monitoring/status.js';
 import type { Db } from '../../src/db/client.js';
@@ -149,9 +152,25 @@ describe.skipIf(skip)('monitor worker crash and restart', () => {
         15_000,
         50,
       );
+      const killedPid = monitor.pid;
       await monitor.sigkill();
+      const killedAt = Date.now();
       expect(await stack.db.policyActionExecution.count({ where: { vnfId } })).toBe(0);
       await startMonitor();
+      const newPid = monitor!.pid;
+      // Takeover: the loop runs on the new worker (or the action it led to has started).
+      await eventually(
+        'the loop taken over by the new worker',
+        async () =>
+          (await monitorStatus(stack, vnfId)).loop?.taskQueue?.includes(`-${newPid}-`) ||
+          (await stack.db.policyActionExecution.count({ where: { vnfId } })) > 0,
+        60_000,
+        100,
+      );
+      const takeoverMs = Date.now() - killedAt;
+      console.log(`takeover of the killed worker's loop (pid ${killedPid} → ${newPid}): ${takeoverMs} ms`);
+      // Presence timeout 5 s, plus a workflow task, a visibility listing and a signal.
+      expect(takeoverMs).toBeLessThan(30_000);
       const second = await respawnedFrom(stack, vnfId, first!.id);
       expect(await stack.db.policyActionExecution.count({ where: { vnfId } })).toBe(1);
 
