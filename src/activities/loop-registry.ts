@@ -118,7 +118,7 @@ export class LoopRegistry {
     const ctx = Context.current();
     if (this.draining) return Promise.resolve('shutdown');
     return new Promise((resolve) => {
-      const every = Math.max(500, (ctx.info.heartbeatTimeoutMs || this.opts.heartbeatTimeoutMs) / 3);
+      const every = Math.max(250, (ctx.info.heartbeatTimeoutMs || this.opts.heartbeatTimeoutMs) / 6);
       const beat = setInterval(() => ctx.heartbeat(), every);
       const renew = setTimeout(() => end('renew'), renewAfterMs);
       const end = (r: 'renew' | 'shutdown') => {

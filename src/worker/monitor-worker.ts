@@ -97,6 +97,10 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     taskQueue: controlQueueOf(loopQueue),
     activities: { controlProbeLoop: activities.controlProbeLoop, workerPresence: activities.workerPresence },
     maxConcurrentActivityTaskExecutions: 200,
+    // The presence beats three times per timeout (the SDK's default, 0.8 × the timeout, leaves
+    // a busy worker one late heartbeat from being declared lost with every loop it runs).
+    maxHeartbeatThrottleInterval: opts.heartbeatTimeoutMs / 3,
+    defaultHeartbeatThrottleInterval: opts.heartbeatTimeoutMs / 3,
   });
   const presenceWorkflowId = workerPresenceWorkflowId(id);
   const presenceInput: WorkerPresenceInput = {
