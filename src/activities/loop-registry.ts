@@ -100,6 +100,7 @@ export class LoopRegistry {
         }
         const loop = this.loops.get(msg.loopId);
         if (!loop) return false;
+        if (msg.command === 'ping') return true;
         if (msg.command === 'stop') {
           loop.stop('control');
           return true;

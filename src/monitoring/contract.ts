@@ -335,6 +335,8 @@ export type ProbeLoopResult =
 
 export type ProbeLoopControl =
   | { loopId: string; command: 'stop' }
+  /** Whether this worker runs the loop (true) or not (false): a lost loop task is replaced. */
+  | { loopId: string; command: 'ping' }
   /** The conductor found this worker's probe path unreliable: hand every loop to other workers for a while. */
   | { loopId: string; command: 'quarantine'; untilMs: number; reason: string }
   | {

@@ -283,4 +283,30 @@ describe('monitor shell: continue-as-new', () => {
     expect(first.controls).toEqual([]);
     expect((await w.status(m.handle)).state).toBe('PROBING');
   });
+
+  it('a loop its worker does not run (a lost task) is replaced one presence timeout after its start; a running one is kept', async () => {
+    w.workerHeartbeatMs = 2000;
+    try {
+      const kept = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const keptLoop = await w.liveLoop(kept.vnfId);
+      const lost = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const lostLoop = await w.liveLoop(lost.vnfId);
+      // The worker says it does not run this loop (as for a task recorded started, never delivered).
+      lostLoop.deaf = true;
+      const seen = w.loops.length;
+      const next = await w.liveLoop(lost.vnfId, seen);
+      expect(next.input.loopId).not.toBe(lostLoop.input.loopId);
+      expect(lostLoop.controls.map((c) => c.command)).toContain('ping');
+      await eventually('the lost loop cancelled', async () => lostLoop.ended);
+      expect((await w.status(lost.handle)).state).toBe('PROBING');
+      // The loop its worker runs answered the check and stays.
+      await eventually('the running loop checked', async () =>
+        keptLoop.controls.some((c) => c.command === 'ping'),
+      );
+      expect(keptLoop.ended).toBe(false);
+      expect(w.loops.filter((l) => l.input.vnfId === kept.vnfId)).toHaveLength(1);
+    } finally {
+      w.workerHeartbeatMs = 60_000;
+    }
+  });
 });

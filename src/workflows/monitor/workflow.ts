@@ -77,6 +77,13 @@ export const MONITOR_MACHINE = 'monitor-state-machine';
  * Runs without it keep the short per-loop heartbeat timeout until they continue as new.
  */
 export const MONITOR_PRESENCE = 'monitor-worker-presence';
+/**
+ * 2026-12-04. With presence, a loop task lost between the server and a live worker (recorded as
+ * started, never run — seen under heavy load) would go unnoticed until the 3 h backstop. Runs with
+ * this marker ask the loop's worker, one heartbeat timeout after the start, whether it runs the
+ * loop; a worker that does not (or cannot answer) gets the loop replaced.
+ */
+export const LOOP_CHECK = 'monitor-loop-check';
 
 /** Loops renew this often even when healthy, so new workers get a share. */
 const RENEW_AFTER_MS = 6 * 3600_000;
@@ -205,6 +212,8 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
         const acts = loopActivities(w, presence);
         rec.control = acts.control;
         inbox.push({ type: 'loopStarted', loopId: c.loopId, taskQueue: w.taskQueue });
+        if (presence && patched(LOOP_CHECK))
+          void checkLoop(c.loopId, rec, acts.control, w.heartbeatTimeoutMs);
         return acts.loop({
           loopId: c.loopId,
           vnfId: input.vnfId,
@@ -231,6 +240,23 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
         rec.done = true;
         loops.delete(c.loopId);
       });
+  };
+
+  /** Asks the loop's worker once whether it runs the loop; no → the machine replaces it. */
+  const checkLoop = async (
+    loopId: string,
+    rec: ShellLoop,
+    control: (msg: ProbeLoopControl) => Promise<boolean>,
+    afterMs: number,
+  ) => {
+    try {
+      await sleep(afterMs);
+      if (rec.done) return;
+      const runs = await control({ loopId, command: 'ping' }).catch(() => false);
+      if (!runs && !rec.done) inbox.push({ type: 'loopUpdateFailed', loopId });
+    } catch {
+      // The loop was stopped meanwhile (its scope cancelled): nothing to check.
+    }
   };
 
   const sendControl = (loopId: string, msg: ProbeLoopControl, onFailure?: () => void) => {
