@@ -48,7 +48,7 @@ options
   --faults K        detection/control: VDUs made unreachable / VNFs deleted and scaled (default 20)
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
-  --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 60)
+  --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 45)
   --blip S          storm: seconds the path to the fleet is down (default 60; 20 with --smoke)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
@@ -265,7 +265,7 @@ async function runJobs(list: Job[]): Promise<Result[]> {
   const shared = values.shared ?? values.smoke;
   const engineEnv: Record<string, string> = { VNFM_PING_ENGINE: values.engine ?? 'batch' };
   if (values.heartbeat)
-    engineEnv.VNFM_MONITOR_HEARTBEAT_TIMEOUT = String(num(values.heartbeat, 'heartbeat', 60));
+    engineEnv.VNFM_MONITOR_HEARTBEAT_TIMEOUT = String(num(values.heartbeat, 'heartbeat', 45));
   const results: Result[] = [];
   let sharedCtx: Context | undefined;
   const open = async (dir: string, fleetIps: number, monitor = true) =>
@@ -310,7 +310,7 @@ async function runJobs(list: Job[]): Promise<Result[]> {
         command: job.command,
         params: {
           ...job.params,
-          heartbeatTimeoutS: Number(values.heartbeat ?? 60),
+          heartbeatTimeoutS: Number(values.heartbeat ?? 45),
           temporalSqlitePragmas: cluster ? undefined : values.pragmas,
           temporal: values.temporal,
           ...(cluster ? { historyShards: num(values.shards, 'shards', 4) } : {}),

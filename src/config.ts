@@ -124,8 +124,12 @@ export const ENV_VARS = {
     help: 'Monitor workflows a monitor worker keeps cached between events (≈ 0.3 MB each).',
   },
   VNFM_MONITOR_HEARTBEAT_TIMEOUT: {
-    default: '60',
-    help: 'Seconds without a heartbeat before a probe loop is restarted on another worker.',
+    default: '45',
+    help: "Seconds of a monitor worker's silence (its presence heartbeat) before its probe loops are started on other workers.",
+  },
+  VNFM_MONITOR_LOOP_HEARTBEAT_TIMEOUT: {
+    default: '10800',
+    help: 'Seconds without a heartbeat before a probe loop itself is restarted elsewhere: a backstop behind the worker presence; healthy loops beat a third as often.',
   },
   VNFM_PING_ENGINE: {
     default: 'batch',
@@ -228,6 +232,7 @@ export function monitorConfig(env: NodeJS.ProcessEnv = process.env) {
     maxLoops: parse(env, 'VNFM_MONITOR_MAX_LOOPS', z.coerce.number().int().min(1)),
     maxCachedWorkflows: parse(env, 'VNFM_MONITOR_MAX_CACHED_WORKFLOWS', z.coerce.number().int().min(0)),
     heartbeatTimeoutSeconds: parse(env, 'VNFM_MONITOR_HEARTBEAT_TIMEOUT', seconds),
+    loopHeartbeatTimeoutSeconds: parse(env, 'VNFM_MONITOR_LOOP_HEARTBEAT_TIMEOUT', seconds),
     pingEngine: parse(env, 'VNFM_PING_ENGINE', z.enum(['batch', 'ping'])),
   };
 }

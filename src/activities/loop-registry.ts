@@ -2,7 +2,8 @@
 // queue and names this worker's own queue; runProbeLoop runs there, and
 // controlProbeLoop on its companion control queue, so kill/update/pause reach
 // the process that runs the loop within a round trip instead of waiting for
-// the next heartbeat.
+// the next heartbeat. workerPresence runs there too, once per process: its
+// heartbeat is how Temporal notices this worker's death (worker-presence.ts).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   controlQueueOf,
@@ -10,6 +11,7 @@ import {
   type ProbeLoopControl,
   type ProbeLoopInput,
   type ProbeLoopResult,
+  type PresenceActivities,
 } from '../monitoring/contract.js';
 import { ProbeLoop, type LoopObserver, type Prober } from './probe-loop.js';
 
@@ -18,7 +20,10 @@ export { controlQueueOf } from '../monitoring/contract.js';
 export interface LoopRegistryOptions {
   loopQueue: string;
   maxLoops: number;
+  /** Worker silence before its loops are taken over (the presence activity's heartbeat timeout). */
   heartbeatTimeoutMs: number;
+  /** Heartbeat timeout of loops of monitors told by the presence workflow: a backstop (default 3 h). */
+  loopHeartbeatTimeoutMs?: number;
   probe: Prober;
   observer?: LoopObserver;
   onQuarantine?: (untilMs: number, reason: string) => void;
@@ -26,6 +31,8 @@ export interface LoopRegistryOptions {
 
 /** How long a VNF whose loop ended here still counts in this worker's vantage. */
 const VANTAGE_MEMORY_MS = 60_000;
+
+export const DEFAULT_LOOP_HEARTBEAT_TIMEOUT_MS = 3 * 3600_000;
 
 /** The loops running in this process. */
 export class LoopRegistry {
@@ -36,6 +43,8 @@ export class LoopRegistry {
   private draining = false;
   /** Until when (ms) the conductor took this worker out of probing, and why. */
   private quarantine?: { untilMs: number; reason: string };
+  /** Ends the running presence activity (clean shutdown). */
+  private presenceEnd?: () => void;
 
   constructor(readonly opts: LoopRegistryOptions) {}
 
@@ -53,6 +62,7 @@ export class LoopRegistry {
   drain(): void {
     this.draining = true;
     for (const l of this.loops.values()) l.stop('shutdown');
+    this.presenceEnd?.();
   }
 
   /** The conductor's word that this worker's probes cannot be trusted now: other workers take its loops. */
@@ -61,7 +71,7 @@ export class LoopRegistry {
     return this.quarantine;
   }
 
-  activities(): MonitorActivities {
+  activities(): MonitorActivities & Pick<PresenceActivities, 'workerPresence'> {
     return {
       pickProbeWorker: async () => {
         if (this.draining) throw ApplicationFailure.retryable('worker is shutting down', 'WorkerDraining');
@@ -81,8 +91,10 @@ export class LoopRegistry {
           taskQueue: this.opts.loopQueue,
           controlTaskQueue: controlQueueOf(this.opts.loopQueue),
           heartbeatTimeoutMs: this.opts.heartbeatTimeoutMs,
+          loopHeartbeatTimeoutMs: this.opts.loopHeartbeatTimeoutMs ?? DEFAULT_LOOP_HEARTBEAT_TIMEOUT_MS,
         };
       },
+      workerPresence: (input: { renewAfterMs: number }) => this.presence(input.renewAfterMs),
       runProbeLoop: (input: ProbeLoopInput) => this.runLoop(input),
       controlProbeLoop: async (msg: ProbeLoopControl) => {
         if (msg.command === 'quarantine') {
@@ -94,6 +106,7 @@ export class LoopRegistry {
         }
         const loop = this.loops.get(msg.loopId);
         if (!loop) return false;
+        if (msg.command === 'ping') return true;
         if (msg.command === 'stop') {
           loop.stop('control');
           return true;
@@ -101,6 +114,37 @@ export class LoopRegistry {
         return loop.update(msg.generation, msg.targets, msg.counters, msg.reset);
       },
     };
+  }
+
+  /**
+   * The worker's presence: heartbeats until the worker stops. Cancelled by the server (its
+   * heartbeat timed out: this worker was declared lost, e.g. cut off or stalled), it stops every
+   * loop, since their monitors have started them elsewhere.
+   */
+  private presence(renewAfterMs: number): Promise<'renew' | 'shutdown'> {
+    const ctx = Context.current();
+    if (this.draining) return Promise.resolve('shutdown');
+    return new Promise((resolve) => {
+      const every = Math.max(250, (ctx.info.heartbeatTimeoutMs || this.opts.heartbeatTimeoutMs) / 6);
+      const beat = setInterval(() => ctx.heartbeat(), every);
+      const renew = setTimeout(() => end('renew'), renewAfterMs);
+      const end = (r: 'renew' | 'shutdown') => {
+        clearInterval(beat);
+        clearTimeout(renew);
+        if (this.presenceEnd === shutdown) this.presenceEnd = undefined;
+        resolve(r);
+      };
+      const shutdown = () => end('shutdown');
+      this.presenceEnd = shutdown;
+      ctx.heartbeat();
+      ctx.cancelled.catch(() => {
+        if (!this.draining) {
+          ctx.log.warn('presence lost (declared dead by Temporal): stopping every probe loop of this worker');
+          for (const l of this.loops.values()) l.stop('cancelled');
+        }
+        end('shutdown');
+      });
+    });
   }
 
   private async runLoop(input: ProbeLoopInput): Promise<ProbeLoopResult> {
@@ -112,7 +156,10 @@ export class LoopRegistry {
       {
         probe: this.opts.probe,
         heartbeat: (d) => ctx.heartbeat(d),
-        heartbeatEveryMs: Math.max(1000, this.opts.heartbeatTimeoutMs / 3),
+        // Three beats per timeout: every hour for a presence run's loop (3 h), every 15 s for
+        // a run that predates presence (45 s). Failed rounds beat too, throttled by the SDK
+        // (maxHeartbeatThrottleInterval, monitor-worker.ts).
+        heartbeatEveryMs: Math.max(1000, (ctx.info.heartbeatTimeoutMs || this.opts.heartbeatTimeoutMs) / 3),
         observer: this.opts.observer,
       },
     );

@@ -174,7 +174,8 @@ export class ProbeLoop {
       const ended = this.now();
       this.opts.observer?.round?.(t, result, ended - started, started - due);
       this.record(t, result, new Date(ended).toISOString());
-      const next = nextSlot(ended, periodMs, phase);
+      // Never the same slot again, even when the round ended within the millisecond it was due.
+      const next = nextSlot(Math.max(ended, due + 1), periodMs, phase);
       const skipped = Math.round((next - due) / periodMs) - 1;
       if (skipped > 0) this.opts.observer?.missed?.(t, skipped);
       due = next;

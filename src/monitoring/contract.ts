@@ -182,6 +182,39 @@ export const SIGNAL_RESUME = 'resume';
 /** From the conductor: where a running or held action stands (confirming, queued, released, ...). */
 export const SIGNAL_ACTION_PHASE = 'actionPhase';
 export const QUERY_STATUS = 'status';
+/**
+ * From a monitor worker's presence workflow: the worker that ran loops on `taskQueue` stopped
+ * answering. A monitor whose loop runs there abandons it and starts a new one elsewhere.
+ */
+export const SIGNAL_WORKER_LOST = 'workerLost';
+
+/** workerLost: the per-process loop queue of the monitor worker that was lost. */
+export interface WorkerLostSignal {
+  taskQueue: string;
+}
+
+// ---- monitor worker presence ----
+
+/** One per monitor worker process: notices its death with one heartbeat per worker, not per loop. */
+export const WORKER_PRESENCE_WORKFLOW_TYPE = 'monitorWorkerPresence';
+export const workerPresenceWorkflowId = (identity: string): string => `vnfm-monitor-presence-${identity}`;
+
+export interface WorkerPresenceInput {
+  identity: string;
+  /** The worker's probe loop queue (what monitors publish in their memo as `loopQueue`). */
+  loopTaskQueue: string;
+  /** Where the presence activity runs: the worker's own control queue. */
+  presenceTaskQueue: string;
+  /** Worker silence before its loops are taken over (VNFM_MONITOR_HEARTBEAT_TIMEOUT). */
+  heartbeatTimeoutMs: number;
+}
+
+export interface PresenceActivities {
+  /** Heartbeats while the worker lives; 'renew' after renewAfterMs, 'shutdown' on a clean stop. */
+  workerPresence(input: { renewAfterMs: number }): Promise<'renew' | 'shutdown'>;
+  /** Signals workerLost to every running monitor whose memo names this loop queue; how many. */
+  releaseLostWorkerLoops(input: { loopTaskQueue: string }): Promise<number>;
+}
 
 // ---- conductor's policy actions ----
 
@@ -302,6 +335,8 @@ export type ProbeLoopResult =
 
 export type ProbeLoopControl =
   | { loopId: string; command: 'stop' }
+  /** Whether this worker runs the loop (true) or not (false): a lost loop task is replaced. */
+  | { loopId: string; command: 'ping' }
   /** The conductor found this worker's probe path unreliable: hand every loop to other workers for a while. */
   | { loopId: string; command: 'quarantine'; untilMs: number; reason: string }
   | {
@@ -331,10 +366,17 @@ export interface ConductorMonitorActivities {
 export interface MonitorActivities {
   /**
    * Answers with the task queues of the worker that took it (its loops, its
-   * control messages) and the heartbeat timeout its loops use (how long a
-   * dead worker's loops go unnoticed).
+   * control messages) and the heartbeat timeouts of its loops: `heartbeatTimeoutMs` for runs
+   * that predate worker presence (their loops' heartbeats are how a dead worker is noticed),
+   * `loopHeartbeatTimeoutMs` (long, a backstop) for runs whose monitors the worker's presence
+   * workflow tells (workerLost). Workers older than presence answer without the latter.
    */
-  pickProbeWorker(): Promise<{ taskQueue: string; controlTaskQueue: string; heartbeatTimeoutMs: number }>;
+  pickProbeWorker(): Promise<{
+    taskQueue: string;
+    controlTaskQueue: string;
+    heartbeatTimeoutMs: number;
+    loopHeartbeatTimeoutMs?: number;
+  }>;
   runProbeLoop(input: ProbeLoopInput): Promise<ProbeLoopResult>;
   /** Delivers a control message to a loop on this worker; false when it is not running here. */
   controlProbeLoop(msg: ProbeLoopControl): Promise<boolean>;

@@ -1,13 +1,22 @@
 // The monitor worker: vnfMonitorWorkflow and pickProbeWorker on the shared
 // monitor queue, probe loops on this process's own queue, loop control on a
-// companion queue (so control messages never wait behind loops for a slot).
+// companion queue (so control messages never wait behind loops for a slot),
+// and this process's presence (one heartbeat stream for the whole worker; its
+// workflow tells the monitors of a dead worker to move their loops).
 // Never imports the database (test/import-graph.test.ts checks).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalConfig } from '../config.js';
 import { controlQueueOf, LoopRegistry } from '../activities/loop-registry.js';
+import { presenceActivities } from '../activities/worker-presence.js';
+import {
+  WORKER_PRESENCE_WORKFLOW_TYPE,
+  workerPresenceWorkflowId,
+  type WorkerPresenceInput,
+} from '../monitoring/contract.js';
 import type { LoopObserver, Prober } from '../activities/probe-loop.js';
 import { guardedProbe, probeDriverFor } from '../probes/index.js';
 import { cachedWorkflowBundle } from '../temporal/workflow-bundle.js';
@@ -16,11 +25,16 @@ export const MONITOR_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.
 
 export interface MonitorWorkerOptions {
   connection: NativeConnection;
+  /** Starts this worker's presence workflow and signals the monitors of lost workers. */
+  client: Client;
   temporal: TemporalConfig;
   maxLoops: number;
   /** Monitor workflows kept in the sticky cache (default 500): they sleep between events, and each costs ≈ 0.3 MB. */
   maxCachedWorkflows?: number;
+  /** Worker silence before its loops are taken over (VNFM_MONITOR_HEARTBEAT_TIMEOUT). */
   heartbeatTimeoutMs: number;
+  /** Backstop heartbeat timeout of the loops themselves (VNFM_MONITOR_LOOP_HEARTBEAT_TIMEOUT). */
+  loopHeartbeatTimeoutMs?: number;
   pingEngine: 'batch' | 'ping';
   observer?: LoopObserver;
   /** The conductor took this worker out of probing (its probe path is unreliable). */
@@ -28,11 +42,15 @@ export interface MonitorWorkerOptions {
   /** Prebuilt workflow bundle (tests share one). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Told when this worker's presence workflow ends while it runs (it was declared lost). */
+  onPresenceLost?: (detail: string) => void;
 }
 
 export interface MonitorWorker {
   registry: LoopRegistry;
   loopQueue: string;
+  /** Id of this process's presence workflow. */
+  presenceWorkflowId: string;
   run(): Promise<void>;
   /** Ends loops first (their counters go back to the workflows), then stops polling. */
   shutdown(): Promise<void>;
@@ -47,6 +65,7 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     loopQueue,
     maxLoops: opts.maxLoops,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    ...(opts.loopHeartbeatTimeoutMs ? { loopHeartbeatTimeoutMs: opts.loopHeartbeatTimeoutMs } : {}),
     probe,
     observer: opts.observer,
     ...(opts.onQuarantine ? { onQuarantine: opts.onQuarantine } : {}),
@@ -57,7 +76,10 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     ...base,
     taskQueue: opts.temporal.monitorTaskQueue,
     workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle(MONITOR_WORKFLOWS_PATH)),
-    activities: { pickProbeWorker: activities.pickProbeWorker },
+    activities: {
+      pickProbeWorker: activities.pickProbeWorker,
+      ...presenceActivities({ client: opts.client, monitorTaskQueue: opts.temporal.monitorTaskQueue }),
+    },
     maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
   });
   const loops = await Worker.create({
@@ -66,23 +88,70 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     activities: { runProbeLoop: activities.runProbeLoop },
     // Each loop holds a slot for its whole life.
     maxConcurrentActivityTaskExecutions: opts.maxLoops,
-    maxHeartbeatThrottleInterval: opts.heartbeatTimeoutMs * 0.8,
+    // Loops of presence runs (3 h timeout) send at most one heartbeat a minute, failed rounds
+    // included; runs that predate presence keep 0.8 × their short timeout.
+    maxHeartbeatThrottleInterval: Math.max(60_000, opts.heartbeatTimeoutMs * 0.8),
   });
   const control = await Worker.create({
     ...base,
     taskQueue: controlQueueOf(loopQueue),
-    activities: { controlProbeLoop: activities.controlProbeLoop },
+    activities: { controlProbeLoop: activities.controlProbeLoop, workerPresence: activities.workerPresence },
     maxConcurrentActivityTaskExecutions: 200,
+    // The presence beats three times per timeout (the SDK's default, 0.8 × the timeout, leaves
+    // a busy worker one late heartbeat from being declared lost with every loop it runs).
+    maxHeartbeatThrottleInterval: opts.heartbeatTimeoutMs / 3,
+    defaultHeartbeatThrottleInterval: opts.heartbeatTimeoutMs / 3,
   });
+  const presenceWorkflowId = workerPresenceWorkflowId(id);
+  const presenceInput: WorkerPresenceInput = {
+    identity: id,
+    loopTaskQueue: loopQueue,
+    presenceTaskQueue: controlQueueOf(loopQueue),
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+  };
+  let stopping = false;
+  /** Keeps this process's presence workflow running while the worker does. */
+  const keepPresence = async () => {
+    let wait = 1000;
+    while (!stopping) {
+      try {
+        const handle = await opts.client.workflow
+          .start(WORKER_PRESENCE_WORKFLOW_TYPE, {
+            workflowId: presenceWorkflowId,
+            taskQueue: opts.temporal.monitorTaskQueue,
+            args: [presenceInput],
+          })
+          .catch((err: unknown) => {
+            if (err instanceof WorkflowExecutionAlreadyStartedError)
+              return opts.client.workflow.getHandle(presenceWorkflowId);
+            throw err;
+          });
+        wait = 1000;
+        const r = (await handle.result()) as { worker: string; monitorsSignalled?: number };
+        if (stopping) return;
+        opts.onPresenceLost?.(
+          `presence workflow ended (${r.worker}${r.monitorsSignalled !== undefined ? `, ${r.monitorsSignalled} monitors moved their loops` : ''}); starting it again`,
+        );
+      } catch (err) {
+        if (stopping) return;
+        opts.onPresenceLost?.(`presence workflow: ${(err as Error).message}; retrying`);
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 30_000);
+    }
+  };
   let running: Promise<unknown> | undefined;
   return {
     registry,
     loopQueue,
+    presenceWorkflowId,
     run: async () => {
+      void keepPresence();
       running = Promise.all([workflows.run(), loops.run(), control.run()]);
       await running;
     },
     shutdown: async () => {
+      stopping = true;
       if (workflows.getState() === 'RUNNING') workflows.shutdown();
       registry.drain();
       if (loops.getState() === 'RUNNING') loops.shutdown();

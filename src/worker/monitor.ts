@@ -5,7 +5,7 @@ import { runMain } from '../fatal.js';
 import { createLogger } from '../logger.js';
 import { serveMetrics } from '../metrics/server.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
-import { connectWorker } from '../temporal/connect.js';
+import { connectClient, connectWorker } from '../temporal/connect.js';
 import { closeProbeDrivers } from '../probes/index.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createMonitorWorker } from './monitor-worker.js';
@@ -17,6 +17,7 @@ runMain('monitor', async () => {
   const temporal = temporalConfig();
   const cfg = monitorConfig();
   const connection = await connectWorker(temporal);
+  const client = await connectClient(temporal);
   // The gauges read the loop registry, which exists once the worker does.
   const ref: { registry?: { size: number; targets(): number } } = {};
   const metrics = createMonitorMetrics(
@@ -26,10 +27,12 @@ runMain('monitor', async () => {
   const server = await serveMetrics(metrics.registry, cfg.metricsPort);
   const worker = await createMonitorWorker({
     connection,
+    client,
     temporal,
     maxLoops: cfg.maxLoops,
     maxCachedWorkflows: cfg.maxCachedWorkflows,
     heartbeatTimeoutMs: cfg.heartbeatTimeoutSeconds * 1000,
+    loopHeartbeatTimeoutMs: cfg.loopHeartbeatTimeoutSeconds * 1000,
     pingEngine: cfg.pingEngine,
     observer: metrics.observer,
     onQuarantine: (untilMs, reason) =>
@@ -37,6 +40,7 @@ runMain('monitor', async () => {
         { until: new Date(untilMs).toISOString(), reason },
         'quarantined by the conductor: handing every probe loop to other workers',
       ),
+    onPresenceLost: (detail) => log.warn({ detail }, 'worker presence'),
   });
   ref.registry = worker.registry;
   installShutdown(log, async () => {
@@ -44,9 +48,15 @@ runMain('monitor', async () => {
     closeProbeDrivers(); // ends the shared fping engine's processes
     server?.close();
     await connection.close();
+    await client.connection.close();
   });
   log.info(
-    { taskQueue: temporal.monitorTaskQueue, loopQueue: worker.loopQueue, metricsPort: cfg.metricsPort },
+    {
+      taskQueue: temporal.monitorTaskQueue,
+      loopQueue: worker.loopQueue,
+      presence: worker.presenceWorkflowId,
+      metricsPort: cfg.metricsPort,
+    },
     'monitor worker running',
   );
   await worker.run();

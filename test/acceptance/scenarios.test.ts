@@ -306,12 +306,9 @@ describe.skipIf(skip)(
       await until('one "ActionLogOnly invoked" MONITOR event', logged, (n) => n >= 1, {
         context: () => eventsText(stack, id),
       });
-      // Many more failed rounds: the episode stays open and writes nothing more.
-      await until(
-        '5 more failed rounds',
-        () => monitorView(stack, id),
-        (m) => (m?.targets[0]?.consecutiveFailures ?? 0) >= 7,
-      );
+      // Many more failed rounds: the episode stays open and writes nothing more. (Rounds of 1 s;
+      // their heartbeat, what the monitor view shows, comes at most once a minute.)
+      await new Promise((r) => setTimeout(r, 5500));
       expect(await logged(), await eventsText(stack, id)).toBe(1);
 
       await startResponderIn(ns, 8000);

@@ -94,6 +94,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   const startMonitor = async () => {
     const m = await createMonitorWorker({
       connection,
+      client,
       temporal,
       maxLoops: 1000,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 10_000,

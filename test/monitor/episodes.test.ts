@@ -49,8 +49,10 @@ describe.skipIf(skip)('monitor: http_ping + log, one event per failure episode',
       .map((e) => ({ ...(e.eventDetails as Details), at: e.timestamp }));
   const logged = async () => (await monitorEvents()).filter((e) => e.message?.startsWith('ActionLogOnly'));
   const recovered = async () => (await monitorEvents()).filter((e) => e.kind === 'recovered');
-  /** Consecutive failed rounds of the one target, fresh from the probe loop's heartbeat. */
-  const failures = async () => (await getMonitorStatus(stack.client, vnfId))!.targets[0]!.consecutiveFailures;
+  // Failed rounds heartbeat at most once a minute and healthy ones hourly (the worker's presence,
+  // not the loops, notices a dead worker), so the status's live counters are not watched here:
+  // rounds of 1 s are waited for instead.
+  const rounds = (n: number) => new Promise((r) => setTimeout(r, n * 1000 + 500));
   const handle = () => stack.client.workflow.getHandle(monitorWorkflowId(vnfId));
 
   it('one log event per episode; recovery ends it; a second failure opens another', async () => {
@@ -63,13 +65,14 @@ describe.skipIf(skip)('monitor: http_ping + log, one event per failure episode',
     instanceId = (await liveInstances(stack.db, vnfId))[0]!.id;
     await eventually('healthy rounds', async () => {
       const t = (await getMonitorStatus(stack.client, vnfId))?.targets[0];
-      return t?.lastResult === 'ok' && t.consecutiveSuccesses >= 2;
+      return t?.lastResult === 'ok';
     });
+    await rounds(1);
 
     await env.inject(instanceId, 'responder-stop');
     await eventually('the first log event', async () => (await logged()).length === 1, 20_000);
     // Many more failed rounds: still one event for the episode.
-    await eventually('five failed rounds', async () => (await failures()) >= 5, 20_000);
+    await rounds(5);
     expect(await logged()).toHaveLength(1);
     expect((await logged())[0]!.episode).toBe(1);
     const st = await handle().query<MonitorStatus>('status');
@@ -89,7 +92,7 @@ describe.skipIf(skip)('monitor: http_ping + log, one event per failure episode',
     await env.inject(instanceId, 'responder-stop');
     await eventually('the second log event', async () => (await logged()).length === 2, 20_000);
     expect((await logged())[1]!.episode).toBe(2);
-    await eventually('four failed rounds', async () => (await failures()) >= 4, 20_000);
+    await rounds(4);
     expect(await logged()).toHaveLength(2);
     expect(await recovered()).toHaveLength(1);
     // log never changes the VNF or its instances.
@@ -131,10 +134,7 @@ describe.skipIf(skip)('monitor: http_ping + log, one event per failure episode',
     expect((await h.describe()).status.name).toBe('RUNNING');
 
     // The carried episode is still the open one: no new event while failing...
-    await eventually(
-      'more failed rounds in the new run',
-      async () => (await failures()) >= after.targets[0]!.consecutiveFailures + 2,
-    );
+    await rounds(2); // more failed rounds in the new run
     expect(await logged()).toHaveLength(2);
     // ...its recovery closes episode 2, and the next failure is episode 3.
     await env.inject(instanceId, 'responder-start');

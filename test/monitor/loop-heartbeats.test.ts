@@ -1,13 +1,27 @@
-// What a probe loop heartbeats: failed rounds and the first healthy one at once
+// What a probe loop heartbeats: failed rounds and the first healthy one
 // (a loop resumed elsewhere must not lose them), further healthy rounds only
 // with the periodic beat. Real probes: fping to 127.0.0.1 for a healthy target,
 // the allow-list guard (nothing sent) for a failing one.
+//
+// And what that costs Temporal in a healthy fleet: the worker's presence
+// heartbeats (short timeout), the loops almost never (a backstop timeout of
+// hours, beaten a third as often; the SDK holds failed rounds' beats to one a
+// minute) — measured on real monitors from the pending activities'
+// lastHeartbeatTime over a window.
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProbeLoop, type Prober } from '../../src/activities/probe-loop.js';
 import { normalizeMonitoringPolicy } from '../../src/monitoring/policy.js';
 import type { LoopTarget, ProbeLoopHeartbeat } from '../../src/monitoring/contract.js';
 import { FpingEngine } from '../../src/probes/fping-engine.js';
 import { guardedProbe } from '../../src/probes/guard.js';
+import {
+  MONITOR_WORKFLOW_TYPE,
+  monitorWorkflowId,
+  type MonitorInput,
+} from '../../src/monitoring/contract.js';
+import { DEFAULT_LOOP_HEARTBEAT_TIMEOUT_MS } from '../../src/activities/loop-registry.js';
+import { startStack, eventually, type TestStack } from '../helpers/workers.js';
 
 const engine = new FpingEngine();
 afterAll(() => engine.close());
@@ -73,5 +87,88 @@ describe('probe loop heartbeats', () => {
     expect(failures.slice(0, counters.consecutiveFailures)).toEqual(
       Array.from({ length: counters.consecutiveFailures }, (_, i) => i + 1),
     );
+  });
+});
+
+describe('a healthy fleet on a real worker', () => {
+  let stack: TestStack | undefined;
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('loops do not heartbeat per period; the worker presence does', { timeout: 120_000 }, async () => {
+    stack = await startStack({ conductor: false, heartbeatTimeoutMs: 3000 });
+    const s = stack;
+    const N = 8;
+    const handles = await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        const vnfId = `hb-${randomBytes(4).toString('hex')}`;
+        const input: MonitorInput = {
+          vnfId,
+          vnfName: vnfId,
+          vnfdName: 'hb',
+          tenantId: 't',
+          actionId: `a-${vnfId}`,
+          generation: 1,
+          vdus: [
+            {
+              vduName: 'VDU1',
+              policy,
+              targets: [
+                { instanceId: `i-${vnfId}`, ip: `127.0.0.${i + 1}`, bootedAt: new Date(0).toISOString() },
+              ],
+            },
+          ],
+          conductorTaskQueue: `${s.temporal.conductorTaskQueue}-unused`,
+          allowedCidrs: ['127.0.0.0/8'],
+        };
+        return s.client.workflow.start(MONITOR_WORKFLOW_TYPE, {
+          workflowId: monitorWorkflowId(vnfId),
+          taskQueue: s.temporal.monitorTaskQueue,
+          args: [input],
+          memo: { generation: 1 },
+        });
+      }),
+    );
+    const loopOf = async (h: (typeof handles)[number]) => {
+      const d = await h.describe();
+      return d.raw.pendingActivities?.find((a) => a.activityType?.name === 'runProbeLoop');
+    };
+    const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+      t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : 0;
+    // Every loop running, its first success heartbeated (the one beat it sends at once).
+    await eventually(
+      'every loop running and heartbeated once',
+      async () => (await Promise.all(handles.map(loopOf))).every((a) => a?.lastHeartbeatTime),
+      60_000,
+    );
+    const before = await Promise.all(handles.map(loopOf));
+    // Scheduled with the backstop timeout (presence runs), not the worker's short one.
+    for (const h of handles) {
+      const scheduled = (await h.fetchHistory()).events?.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runProbeLoop',
+      );
+      expect(seconds(scheduled?.activityTaskScheduledEventAttributes?.heartbeatTimeout) * 1000).toBe(
+        DEFAULT_LOOP_HEARTBEAT_TIMEOUT_MS,
+      );
+    }
+    const presence = s.client.workflow.getHandle(s.monitor!.presenceWorkflowId);
+    const presenceBeat = async () =>
+      seconds((await presence.describe()).raw.pendingActivities?.[0]?.lastHeartbeatTime);
+    const presenceBefore = await presenceBeat();
+
+    // A window of eight probe periods per loop.
+    await new Promise((r) => setTimeout(r, 8000));
+
+    const after = await Promise.all(handles.map(loopOf));
+    const beats = after.filter(
+      (a, i) => seconds(a!.lastHeartbeatTime) !== seconds(before[i]!.lastHeartbeatTime),
+    );
+    // Same activities (nothing restarted), and none beat again while healthy: 0 per period.
+    expect(after.map((a) => a!.activityId)).toEqual(before.map((a) => a!.activityId));
+    expect(beats).toHaveLength(0);
+    // The worker's presence (3 s timeout here, throttled to 0.8 × that) beat meanwhile.
+    expect(await presenceBeat()).toBeGreaterThan(presenceBefore);
+    for (const h of handles) await h.terminate('test over');
   });
 });

@@ -2,7 +2,8 @@
 // VDUs that fail and recover, a probe loop that counts rounds the way
 // src/activities/probe-loop.ts does, a conductor that answers actions with
 // every outcome it can give, signals from scripts (valid, stale, foreign,
-// malformed), lost workers and continue-as-new. It plays the shell's part
+// malformed), lost workers (a loop's own heartbeat timeout, or the worker's
+// presence workflow saying workerLost) and continue-as-new. It plays the shell's part
 // (workflow.ts): commands in, events out. Seeded, so a failing run is
 // repeated exactly by its seed. Pure test code: no Temporal, no I/O.
 import { normalizeMonitoringPolicy, type PolicyActionName } from '../../src/monitoring/policy.js';
@@ -49,8 +50,12 @@ const PERIOD_MS = 1000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const ALLOWED = ['10.0.0.0/16'];
 
+const WORKERS = ['w1', 'w2', 'w3'];
+
 interface SimLoop {
   id: string;
+  /** The worker queue pickProbeWorker named. */
+  queue: string;
   alive: boolean;
   started: boolean;
   stopping: boolean;
@@ -98,6 +103,11 @@ export class Sim {
   completed = false;
   runs = 1;
   quiet = false;
+  /** Runs with the MONITOR_PRESENCE patch (most of them); the others must ignore workerLost. */
+  presence = true;
+  /** workerLost signals sent, and loops abandoned on them. */
+  workerLosts = 0;
+  abandoned = 0;
   readonly allowedPairs = new Set(TRANSITIONS.map(([a, b]) => `${a}->${b}`));
   /** Holds the operator cancelled: their targets stay held until they recover. */
   readonly cancelled = new Set<string>();
@@ -137,6 +147,7 @@ export class Sim {
   }
 
   setup(): void {
+    this.presence = this.r.chance(0.85);
     const vdus = this.r.int(1, 2);
     for (let v = 0; v < vdus; v++) {
       const targets = Array.from({ length: this.r.int(1, 2) }, () => this.newTarget());
@@ -158,7 +169,7 @@ export class Sim {
       allowedCidrs: ALLOWED,
       firstEpisode: this.r.int(1, 5),
     };
-    this.state = init(this.input, `run${this.runs}`, this.now);
+    this.state = init(this.input, `run${this.runs}`, this.now, { presence: this.presence });
     const first = start(this.state, this.now);
     this.check(this.state, { type: 'tick' }, first.state, first.commands);
     this.state = first.state;
@@ -205,7 +216,9 @@ export class Sim {
           ? ` ${ev.outcome?.result ?? (ev.taken ? 'taken' : 'error')}${ev.outcome && 'generation' in ev.outcome ? ` g${ev.outcome.generation}` : ''}`
           : ev.type === 'loopEnded'
             ? ` ${ev.result?.kind ?? 'error'} ${ev.result && 'instanceId' in ev.result ? ev.result.instanceId : ''}`
-            : '';
+            : ev.type === 'workerLost'
+              ? ` ${ev.taskQueue} (loop ${before.loop?.id ?? '-'} on ${before.loop?.taskQueue ?? '-'})`
+              : '';
     this.note(
       `event ${ev.type}${'loopId' in ev ? ` ${ev.loopId}` : ''}${'episode' in ev ? ` #${ev.episode}` : ''}${extra} → hold:${r.state.hold ? 'y' : 'n'}`,
     );
@@ -246,11 +259,45 @@ state: ${JSON.stringify(brief)}`,
     ] as const)
       for (const id of Object.keys(m)) if (!ids.has(id)) this.fail(`${name} of removed target ${id} kept`);
     const stoppingBefore = before.phase === 'stopping' || before.phase === 'stopped';
+    // workerLost: the loop on the lost worker is abandoned and probing starts elsewhere at
+    // once; news of any other queue, or to a run without presence, changes no loop.
+    const abandoned = cmds.filter((c) => c.type === 'abandonLoop').map((c) => c.loopId);
+    const lostHere =
+      ev.type === 'workerLost' &&
+      before.presence === true &&
+      before.phase !== 'stopped' &&
+      before.loop?.taskQueue === ev.taskQueue;
+    if (lostHere) {
+      if (abandoned.join() !== before.loop!.id)
+        this.fail(
+          `loop ${before.loop!.id} on lost worker ${ev.taskQueue} not abandoned (${abandoned.join()})`,
+        );
+      if (s.loop?.taskQueue === ev.taskQueue) this.fail(`loop kept on lost worker ${ev.taskQueue}`);
+      const want = s.phase === 'running' && !s.paused && s.loopRetryAt === undefined;
+      if (want && s.loop === undefined && before.loop!.status !== 'stopping') {
+        // Nothing to probe now is the only reason not to start a loop at once.
+        const startable = targetsOf(s).some(
+          (t) =>
+            !t.ip.startsWith('192.168.') &&
+            !Object.values(s.actions).some((a) => a.scope === 'vnf' || a.instanceId === t.instanceId) &&
+            Date.parse(t.bootedAt) + t.policy.parameters.monitoring_delay * 1000 <= this.now,
+        );
+        if (startable) this.fail('probe targets left without a loop after workerLost');
+      }
+    } else {
+      if (abandoned.length)
+        this.fail(`abandonLoop ${abandoned.join()} on ${ev.type}, not on its worker's loss`);
+      if (ev.type === 'workerLost') {
+        if (s.loop?.id !== before.loop?.id) this.fail(`workerLost of ${ev.taskQueue} replaced another loop`);
+        if (cmds.some((c) => c.type === 'startLoop' || c.type === 'stopLoop'))
+          this.fail(`workerLost of ${ev.taskQueue} moved a loop elsewhere`);
+      }
+    }
     for (const c of cmds) {
       if (stoppingBefore && (c.type === 'startLoop' || c.type === 'updateLoop' || c.type === 'runAction'))
         this.fail(`${c.type} after the monitor was killed or obsolete`);
       if (c.type === 'startLoop') {
-        const live = [...this.loops.values()].filter((l) => l.alive);
+        const live = [...this.loops.values()].filter((l) => l.alive && !abandoned.includes(l.id));
         if (live.length) this.fail(`startLoop ${c.loopId} while loop ${live[0]!.id} is alive`);
         if (s.paused) this.fail('startLoop while paused');
         for (const t of c.targets)
@@ -268,7 +315,8 @@ state: ${JSON.stringify(brief)}`,
         if (s.hold) this.fail('action started while held');
       }
       if (c.type === 'continueAsNew') {
-        if ([...this.loops.values()].some((l) => l.alive)) this.fail('continue-as-new with a loop alive');
+        if ([...this.loops.values()].some((l) => l.alive && !abandoned.includes(l.id)))
+          this.fail('continue-as-new with a loop alive');
         if (this.pendingActions.size || Object.keys(s.actions).length)
           this.fail('continue-as-new with an action in flight');
         if (this.pendingWrites.size || s.writes.length)
@@ -278,6 +326,8 @@ state: ${JSON.stringify(brief)}`,
           this.fail('state does not survive continue-as-new unchanged');
       }
       if (c.type === 'publish') {
+        if (c.loopQueue !== undefined && !s.presence)
+          this.fail('loop queue published by a run without presence');
         const pair = `${this.published}->${c.state}`;
         if (this.published !== c.state && !this.allowedPairs.has(pair))
           this.fail(`MonitorState transition ${pair} is not in TRANSITIONS`);
@@ -319,6 +369,7 @@ state: ${JSON.stringify(brief)}`,
         case 'startLoop': {
           const loop: SimLoop = {
             id: c.loopId,
+            queue: this.r.pick(WORKERS),
             alive: true,
             started: false,
             stopping: false,
@@ -330,11 +381,43 @@ state: ${JSON.stringify(brief)}`,
           this.at(this.r.int(0, 80), `loop ${c.loopId} started`, () => {
             if (!loop.alive) return;
             loop.started = true;
-            this.feed({ type: 'loopStarted', loopId: loop.id, taskQueue: 'w1' });
+            this.feed({ type: 'loopStarted', loopId: loop.id, taskQueue: loop.queue });
           });
           this.scheduleRound(loop);
-          if (!this.quiet && this.r.chance(0.04))
-            this.at(this.r.int(100, 20_000), `worker of ${loop.id} lost`, () => this.endLoop(loop, 'lost'));
+          if (!this.quiet && this.r.chance(this.presence ? 0.08 : 0.04)) {
+            // The worker dies: its presence workflow says so (presence runs, mostly), or the
+            // loop's own heartbeat timeout does (the backstop, and runs without presence).
+            const byPresence = this.presence && this.r.chance(0.8);
+            this.at(this.r.int(100, 20_000), `worker ${loop.queue} of ${loop.id} lost`, () => {
+              if (!loop.alive) return;
+              // Before its loop started, a dead worker's queue times the activity out (schedule-to-start).
+              if (!byPresence || !loop.started) return this.endLoop(loop, 'lost');
+              loop.alive = false; // a dead worker probes nothing more
+              this.workerLosts += 1;
+              this.feed({ type: 'workerLost', taskQueue: loop.queue });
+              // Once in a while the presence activity retries and the signal comes twice.
+              if (this.r.chance(0.2))
+                this.at(this.r.int(1, 3000), `workerLost ${loop.queue} again`, () =>
+                  this.feed({ type: 'workerLost', taskQueue: loop.queue }),
+                );
+            });
+          }
+          break;
+        }
+        case 'abandonLoop': {
+          const loop = this.loops.get(c.loopId);
+          this.abandoned += 1;
+          if (!loop) break;
+          loop.alive = false;
+          // Its cancellation, or its backstop timeout, lands much later: old news.
+          if (this.r.chance(0.5))
+            this.at(this.r.int(1, 30_000), `abandoned ${c.loopId} ends`, () =>
+              this.feed({
+                type: 'loopEnded',
+                loopId: c.loopId,
+                error: { lostWorker: this.r.chance(0.5), cancelled: true, message: 'cancelled' },
+              }),
+            );
           break;
         }
         case 'updateLoop': {
@@ -400,7 +483,7 @@ state: ${JSON.stringify(brief)}`,
           this.observed.add(`${this.published}->[*]`);
           this.runs += 1;
           this.input = { ...this.input, generation: c.generation, vdus: c.vdus, carried: c.carried };
-          this.state = init(this.input, `run${this.runs}`, this.now);
+          this.state = init(this.input, `run${this.runs}`, this.now, { presence: this.presence });
           if (JSON.stringify(carry(this.state)) !== JSON.stringify(c.carried))
             this.fail('the new run does not hold the carried state');
           this.published = '[*]';
@@ -620,7 +703,10 @@ state: ${JSON.stringify(brief)}`,
     } else if (roll < 0.905) {
       this.killed = true;
       this.feed({ type: 'kill', actionId: this.input.actionId });
-    }
+    } else if (roll < 0.92)
+      // A lost worker that is not (or no longer) this monitor's, a live one's loss declared
+      // anyway (a stalled worker), or a script's bogus message.
+      this.feed({ type: 'workerLost', taskQueue: r.pick([...WORKERS, 'elsewhere']) });
   }
 
   /** The conductor's periodic reconciliation: a monitor off the database's generation is put back on it. */

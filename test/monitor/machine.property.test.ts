@@ -15,6 +15,7 @@ describe('monitor state machine (property)', () => {
     let steps = 0;
     let actions = 0;
     let continued = 0;
+    let abandoned = 0;
     const observed = new Set<string>();
     for (let i = 0; i < RUNS; i++) {
       const seed = (BASE + i) >>> 0;
@@ -33,12 +34,14 @@ describe('monitor state machine (property)', () => {
       steps += sim.trace.length;
       actions += sim.usedEpisodes.size;
       continued += sim.runs - 1;
+      abandoned += sim.abandoned;
       for (const p of sim.observed) observed.add(p);
     }
     // The generator must reach the interesting places, or the test proves little.
     expect(actions).toBeGreaterThan(RUNS);
     expect(continued).toBeGreaterThan(RUNS / 10);
     expect(steps).toBeGreaterThan(RUNS * 20);
+    expect(abandoned).toBeGreaterThan(RUNS / 20);
     // Every transition the state diagram draws happens somewhere (none is dead weight).
     if (RUNS >= 1000)
       expect(TRANSITIONS.map(([a, b]) => `${a}->${b}`).filter((p) => !observed.has(p))).toEqual([]);

@@ -255,4 +255,58 @@ describe('monitor shell: continue-as-new', () => {
     expect(last.runId).toBe(runId);
     expect(last.status.name).toBe('COMPLETED');
   });
+
+  it('a lost worker: its loop is abandoned and a new one starts at once; news of another changes nothing', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1' }] });
+    const first = await w.liveLoop(m.vnfId);
+    // Where the loop runs is in the memo, for the presence workflow's listing.
+    await eventually('the loop queue in the memo', async () => {
+      const d = await m.handle.describe();
+      return d.memo?.loopQueue === w.queue && d.memo.generation === 1;
+    });
+    const seen = w.loops.length;
+    await m.handle.signal('workerLost', { taskQueue: `${w.queue}@another-worker` });
+    await m.handle.signal('workerLost', { queue: w.queue });
+    await eventually(
+      'the malformed one ignored',
+      async () => (await w.status(m.handle)).ignoredMessages === 1,
+    );
+    expect((await w.status(m.handle)).lastIgnored).toMatch(/^workerLost: taskQueue must be/);
+    expect(w.loops.length).toBe(seen);
+    expect(first.ended).toBe(false);
+
+    await m.handle.signal('workerLost', { taskQueue: w.queue });
+    const second = await w.liveLoop(m.vnfId, seen);
+    expect(second.input.loopId).not.toBe(first.input.loopId);
+    await eventually('the old loop cancelled', async () => first.ended);
+    // No control message was waited for: the worker is gone.
+    expect(first.controls).toEqual([]);
+    expect((await w.status(m.handle)).state).toBe('PROBING');
+  });
+
+  it('a loop its worker does not run (a lost task) is replaced one presence timeout after its start; a running one is kept', async () => {
+    w.workerHeartbeatMs = 2000;
+    try {
+      const kept = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const keptLoop = await w.liveLoop(kept.vnfId);
+      const lost = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const lostLoop = await w.liveLoop(lost.vnfId);
+      // The worker says it does not run this loop (as for a task recorded started, never delivered).
+      lostLoop.deaf = true;
+      const seen = w.loops.length;
+      const next = await w.liveLoop(lost.vnfId, seen);
+      expect(next.input.loopId).not.toBe(lostLoop.input.loopId);
+      expect(lostLoop.controls.map((c) => c.command)).toContain('ping');
+      await eventually('the lost loop cancelled', async () => lostLoop.ended);
+      expect((await w.status(lost.handle)).state).toBe('PROBING');
+      // The loop its worker runs answered the check and stays.
+      await eventually('the running loop checked', async () =>
+        keptLoop.controls.some((c) => c.command === 'ping'),
+      );
+      expect(keptLoop.ended).toBe(false);
+      expect(w.loops.filter((l) => l.input.vnfId === kept.vnfId)).toHaveLength(1);
+    } finally {
+      w.workerHeartbeatMs = 60_000;
+    }
+  });
 });

@@ -467,6 +467,7 @@ async function main(): Promise<void> {
     });
     const monitor = await createMonitorWorker({
       connection,
+      client,
       temporal,
       maxLoops: 1000,
       heartbeatTimeoutMs: 5000,

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, type ReplayResult, type WorkflowBundle } from '@temporalio/worker';
 import { CONDUCTOR_WORKFLOWS_PATH } from '../../src/conductor/worker.js';
-import { MONITOR_WORKFLOW_TYPE } from '../../src/monitoring/contract.js';
+import { MONITOR_WORKFLOW_TYPE, WORKER_PRESENCE_WORKFLOW_TYPE } from '../../src/monitoring/contract.js';
 import { cachedWorkflowBundle } from '../../src/temporal/workflow-bundle.js';
 import { MONITOR_WORKFLOWS_PATH } from '../../src/worker/monitor-worker.js';
 import { historyFromJson } from './history-json.js';
@@ -45,7 +45,9 @@ function recorded(): Entry[] {
 }
 
 const entries = recorded();
-const isMonitor = (e: Entry) => e.workflowType === MONITOR_WORKFLOW_TYPE;
+/** Workflows of the monitor worker's bundle (src/workflows): monitors and worker presences. */
+const isMonitor = (e: Entry) =>
+  e.workflowType === MONITOR_WORKFLOW_TYPE || e.workflowType === WORKER_PRESENCE_WORKFLOW_TYPE;
 const load = (path: string) => historyFromJson(JSON.parse(readFileSync(path, 'utf8')));
 
 /** Replays `list` on `bundle` with one replay worker; results by file. */

@@ -14,7 +14,9 @@
 // - probing never waits for the database or the conductor, and one target's
 //   failure never waits for another target's action;
 // - nothing is probed after a kill; counters of removed targets are dropped;
-// - what continue-as-new carries is the whole durable state.
+// - what continue-as-new carries is the whole durable state;
+// - a loop on a worker that was lost (workerLost) is abandoned and probing
+//   starts again elsewhere at once; news of other workers changes nothing.
 import { allowedBy } from '../../net/cidr.js';
 import type { PolicyActionName } from '../../monitoring/policy.js';
 import type {
@@ -138,7 +140,12 @@ export interface MachineState extends Omit<CarriedMonitorState, 'version'> {
   writes: string[];
   wakeAt?: number;
   canSuggested: boolean;
-  published?: { state: MonitorState; generation: number };
+  published?: { state: MonitorState; generation: number; loopQueue?: string };
+  /**
+   * This run is told of lost workers (workerLost) and publishes its loop's queue for that
+   * (the MONITOR_PRESENCE patch). Runs without it rely on their loops' own heartbeat timeout.
+   */
+  presence?: boolean;
 }
 
 // ---- events and commands ----------------------------------------------------
@@ -155,6 +162,8 @@ export type MachineEvent =
   | { type: 'ignored'; reason: string }
   | { type: 'loopStarted'; loopId: string; taskQueue: string }
   | { type: 'loopUpdateFailed'; loopId: string }
+  /** The monitor worker behind this loop queue stopped answering (its presence workflow says so). */
+  | { type: 'workerLost'; taskQueue: string }
   | {
       type: 'loopEnded';
       loopId: string;
@@ -193,10 +202,13 @@ export type Command =
       reset: string[];
     }
   | { type: 'stopLoop'; loopId: string }
+  /** Forget a loop whose worker is gone: cancel its activity without waiting for anything. */
+  | { type: 'abandonLoop'; loopId: string }
   | { type: 'runAction'; request: PolicyActionInput }
   | { type: 'writeEvent'; key: string; event: MonitorEventInput }
   | { type: 'wake'; at: number }
-  | { type: 'publish'; state: MonitorState; generation: number }
+  /** loopQueue (presence runs only): where the loop runs, so a lost worker's monitors can be found. */
+  | { type: 'publish'; state: MonitorState; generation: number; loopQueue?: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> }
   | { type: 'continueAsNew'; carried: CarriedMonitorState; generation: number; vdus: MonitoredVdu[] }
   | { type: 'complete'; reason: string };
@@ -261,8 +273,14 @@ function loopView(s: MachineState, targets: LoopTarget[]): string {
 // ---- construction and continue-as-new ----------------------------------------
 
 /** The machine for a new run: fresh, continued from a legacy run, or continued from itself. */
-export function init(input: MonitorInput, runTag: string, now: number): MachineState {
+export function init(
+  input: MonitorInput,
+  runTag: string,
+  now: number,
+  opts: { presence?: boolean } = {},
+): MachineState {
   const base = {
+    ...(opts.presence ? { presence: true } : {}),
     vnfId: input.vnfId,
     actionId: input.actionId,
     allowedCidrs: input.allowedCidrs,
@@ -383,6 +401,29 @@ export function step(state: MachineState, ev: MachineEvent, now: number): Step {
       if (s.loop?.id === ev.loopId && s.loop.status === 'starting') {
         s.loop.status = 'running';
         s.loop.taskQueue = ev.taskQueue;
+      }
+      break;
+    case 'workerLost':
+      if (!s.presence) {
+        ignore(
+          s,
+          cmds,
+          `workerLost: this run predates worker presence (its loop's heartbeat timeout applies)`,
+        );
+        break;
+      }
+      // Only the loop on that worker: a late or foreign message about another queue changes nothing.
+      if (s.loop?.taskQueue === ev.taskQueue) {
+        cmds.push({
+          type: 'log',
+          level: 'warn',
+          message: 'monitor worker lost; starting the probe loop on another worker',
+          fields: { vnfId: s.vnfId, loopId: s.loop.id, taskQueue: ev.taskQueue },
+        });
+        cmds.push({ type: 'abandonLoop', loopId: s.loop.id });
+        // Its counters since the last report are lost with the worker; ours carry on.
+        s.loop = undefined;
+        s.resets = [];
       }
       break;
     case 'loopUpdateFailed':
@@ -844,9 +885,22 @@ export function monitorStateOf(s: MachineState, now: number): MonitorState {
 
 function publish(s: MachineState, cmds: Command[], now: number): void {
   const state = monitorStateOf(s, now);
-  if (s.published?.state === state && s.published.generation === s.generation) return;
-  s.published = { state, generation: s.generation };
-  cmds.push({ type: 'publish', state, generation: s.generation });
+  // The last queue a loop ran on stays published until another loop runs elsewhere (one memo
+  // update per move, none while healthy); a stale one is harmless (workerLost names a queue).
+  const loopQueue = s.presence ? (s.loop?.taskQueue ?? s.published?.loopQueue) : undefined;
+  if (
+    s.published?.state === state &&
+    s.published.generation === s.generation &&
+    s.published.loopQueue === loopQueue
+  )
+    return;
+  s.published = { state, generation: s.generation, ...(loopQueue !== undefined ? { loopQueue } : {}) };
+  cmds.push({
+    type: 'publish',
+    state,
+    generation: s.generation,
+    ...(loopQueue !== undefined ? { loopQueue } : {}),
+  });
 }
 
 /** Asks for a timer at the next moment the state changes by itself. */

@@ -12,12 +12,14 @@ import {
   SIGNAL_PAUSE,
   SIGNAL_RESUME,
   SIGNAL_UPDATE,
+  SIGNAL_WORKER_LOST,
   type ActionPhaseSignal,
   type KillSignal,
   type MonitoredVdu,
   type MonitorStatus,
   type PauseSignal,
   type UpdateSignal,
+  type WorkerLostSignal,
 } from '../../monitoring/contract.js';
 
 export const killSignal = defineSignal<[KillSignal]>(SIGNAL_KILL);
@@ -26,6 +28,7 @@ export const pauseSignal = defineSignal<[PauseSignal]>(SIGNAL_PAUSE);
 export const resumeSignal = defineSignal<[PauseSignal]>(SIGNAL_RESUME);
 export const statusQuery = defineQuery<MonitorStatus>(QUERY_STATUS);
 export const actionPhaseSignal = defineSignal<[ActionPhaseSignal]>(SIGNAL_ACTION_PHASE);
+export const workerLostSignal = defineSignal<[WorkerLostSignal]>(SIGNAL_WORKER_LOST);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -52,6 +55,18 @@ export function parseActionPhase(msg: unknown): Parsed<ActionPhaseSignal> {
   if (typeof m.phase !== 'string' || m.phase.length > 500)
     return bad('phase must be a string of at most 500 characters');
   return { ok: true, value: { actionId: head.value.actionId, episode: m.episode, phase: m.phase } };
+}
+
+/**
+ * workerLost: the loop queue of a monitor worker that stopped answering. No actionId: the
+ * presence workflow that sends it knows queues, not monitors; the message can only make a
+ * monitor whose loop runs on exactly that queue start it elsewhere, which is always safe.
+ */
+export function parseWorkerLost(msg: unknown): Parsed<WorkerLostSignal> {
+  if (!isObject(msg)) return bad('message must be an object such as {"taskQueue": "…"}');
+  if (typeof msg.taskQueue !== 'string' || msg.taskQueue === '' || msg.taskQueue.length > 1000)
+    return bad('taskQueue must be a non-empty string of at most 1000 characters');
+  return { ok: true, value: { taskQueue: msg.taskQueue } };
 }
 
 /** update: a whole monitored set; every VDU, policy and target is checked. */

@@ -62,12 +62,28 @@ import {
   resumeSignal,
   statusQuery,
   updateSignal,
+  parseWorkerLost,
+  workerLostSignal,
 } from './messages.js';
 
 export type { MonitorResult };
 
 /** Marks runs of the state machine; runs without it are the legacy implementation's (legacy-v1.ts). */
 export const MONITOR_MACHINE = 'monitor-state-machine';
+/**
+ * 2026-12-04. Runs with it publish their loop's queue in the memo (`loopQueue`), take the
+ * worker's long loop heartbeat timeout (a backstop) and abandon a loop on `workerLost`; a dead
+ * worker is noticed by its presence workflow (worker-presence.ts), one heartbeat per worker.
+ * Runs without it keep the short per-loop heartbeat timeout until they continue as new.
+ */
+export const MONITOR_PRESENCE = 'monitor-worker-presence';
+/**
+ * 2026-12-04. With presence, a loop task lost between the server and a live worker (recorded as
+ * started, never run — seen under heavy load) would go unnoticed until the 3 h backstop. Runs with
+ * this marker ask the loop's worker, one heartbeat timeout after the start, whether it runs the
+ * loop; a worker that does not (or cannot answer) gets the loop replaced.
+ */
+export const LOOP_CHECK = 'monitor-loop-check';
 
 /** Loops renew this often even when healthy, so new workers get a share. */
 const RENEW_AFTER_MS = 6 * 3600_000;
@@ -79,14 +95,23 @@ const shared = proxyActivities<MonitorActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-function loopActivities(w: { taskQueue: string; controlTaskQueue: string; heartbeatTimeoutMs: number }) {
+function loopActivities(
+  w: {
+    taskQueue: string;
+    controlTaskQueue: string;
+    heartbeatTimeoutMs: number;
+    loopHeartbeatTimeoutMs?: number;
+  },
+  presence: boolean,
+) {
   return {
     loop: proxyActivities<MonitorActivities>({
       taskQueue: w.taskQueue,
       // A worker that dies takes its queue with it: fail fast and re-pick.
       scheduleToStartTimeout: '30 seconds',
       startToCloseTimeout: RENEW_AFTER_MS + 3600_000,
-      heartbeatTimeout: w.heartbeatTimeoutMs,
+      // With presence the worker's own heartbeat notices its death; the loop's is a backstop.
+      heartbeatTimeout: presence ? (w.loopHeartbeatTimeoutMs ?? w.heartbeatTimeoutMs) : w.heartbeatTimeoutMs,
       retry: { maximumAttempts: 1 },
     }).runProbeLoop,
     control: proxyActivities<MonitorActivities>({
@@ -108,6 +133,7 @@ interface ShellLoop {
 
 export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorResult> {
   if (!patched(MONITOR_MACHINE)) return legacyMonitorV1(input);
+  const presence = patched(MONITOR_PRESENCE);
 
   const conductor = proxyActivities<ConductorMonitorActivities>({
     taskQueue: input.conductorTaskQueue,
@@ -125,6 +151,7 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     { ...input, vdus: vdus.ok ? vdus.value : [] },
     info.runId.slice(0, 8),
     Date.now(),
+    { presence },
   );
   if (!vdus.ok) inbox.push({ type: 'ignored', reason: `input: ${vdus.reason}` });
 
@@ -160,11 +187,20 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
       p.ok ? { type: 'actionPhase', ...p.value } : { type: 'ignored', reason: `actionPhase: ${p.reason}` },
     );
   });
+  setHandler(workerLostSignal, (msg) => {
+    const p = parseWorkerLost(msg);
+    inbox.push(
+      p.ok
+        ? { type: 'workerLost', taskQueue: p.value.taskQueue }
+        : { type: 'ignored', reason: `workerLost: ${p.reason}` },
+    );
+  });
   setHandler(statusQuery, () => statusOf(state, Date.now()));
 
   // What the search attribute and memo already say (set at start, kept across continue-as-new).
   let shownState = info.typedSearchAttributes.get(MonitorStateKey);
   let shownGeneration = (info.memo?.generation as number | undefined) ?? undefined;
+  let shownLoopQueue = (info.memo?.loopQueue as string | undefined) ?? undefined;
 
   // ---- commands → Temporal ----
   const startLoop = (c: Extract<Command, { type: 'startLoop' }>) => {
@@ -173,9 +209,11 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     rec.scope
       .run(async () => {
         const w = await shared.pickProbeWorker();
-        const acts = loopActivities(w);
+        const acts = loopActivities(w, presence);
         rec.control = acts.control;
         inbox.push({ type: 'loopStarted', loopId: c.loopId, taskQueue: w.taskQueue });
+        if (presence && patched(LOOP_CHECK))
+          void checkLoop(c.loopId, rec, acts.control, w.heartbeatTimeoutMs);
         return acts.loop({
           loopId: c.loopId,
           vnfId: input.vnfId,
@@ -202,6 +240,23 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
         rec.done = true;
         loops.delete(c.loopId);
       });
+  };
+
+  /** Asks the loop's worker once whether it runs the loop; no → the machine replaces it. */
+  const checkLoop = async (
+    loopId: string,
+    rec: ShellLoop,
+    control: (msg: ProbeLoopControl) => Promise<boolean>,
+    afterMs: number,
+  ) => {
+    try {
+      await sleep(afterMs);
+      if (rec.done) return;
+      const runs = await control({ loopId, command: 'ping' }).catch(() => false);
+      if (!runs && !rec.done) inbox.push({ type: 'loopUpdateFailed', loopId });
+    } catch {
+      // The loop was stopped meanwhile (its scope cancelled): nothing to check.
+    }
   };
 
   const sendControl = (loopId: string, msg: ProbeLoopControl, onFailure?: () => void) => {
@@ -270,6 +325,10 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
         case 'stopLoop':
           stopLoop(c.loopId);
           break;
+        case 'abandonLoop':
+          // Its worker is gone: nothing to wait for. Its late end, if any, is ignored by the machine.
+          loops.get(c.loopId)?.scope.cancel();
+          break;
         case 'runAction':
           void runAction(c.request);
           break;
@@ -290,9 +349,15 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
             upsertSearchAttributes([{ key: MonitorStateKey, value: c.state }]);
             shownState = c.state;
           }
-          if (c.generation !== shownGeneration) {
-            upsertMemo({ generation: c.generation });
-            shownGeneration = c.generation;
+          {
+            const memo: Record<string, unknown> = {};
+            if (c.generation !== shownGeneration) memo.generation = c.generation;
+            if (c.loopQueue !== undefined && c.loopQueue !== shownLoopQueue) memo.loopQueue = c.loopQueue;
+            if (Object.keys(memo).length) {
+              upsertMemo(memo);
+              shownGeneration = c.generation;
+              if (c.loopQueue !== undefined) shownLoopQueue = c.loopQueue;
+            }
           }
           break;
         case 'log':

@@ -77,6 +77,8 @@ export class ShellWorld {
   writes: StubWrite[] = [];
   /** Event writes complete at once unless set. */
   holdWrites = false;
+  /** The worker's presence timeout pickProbeWorker reports (a loop's check comes this long after its start). */
+  workerHeartbeatMs = 60_000;
   private ipSeq = 0;
   private constructor(
     readonly client: Client,
@@ -101,7 +103,7 @@ export class ShellWorld {
         pickProbeWorker: async () => ({
           taskQueue: queue,
           controlTaskQueue: queue,
-          heartbeatTimeoutMs: 60_000,
+          heartbeatTimeoutMs: world().workerHeartbeatMs,
         }),
         runProbeLoop: (input: ProbeLoopInput) => world().runLoop(input),
         controlProbeLoop: async (msg: ProbeLoopControl) => world().control(msg),
