@@ -338,11 +338,14 @@ describe.skipIf(skip)(
       const nsOf = (vdu: string) => res.find((r) => r.name === vdu)!.id;
       const [vdu1Ns, vdu2Ns] = [nsOf('VDU1'), nsOf('VDU2')];
       await probesReach(vdu1Ns);
+      // Both targets probed (the view's counters come with the loop's heartbeat, at most once a
+      // minute per loop, so the rounds themselves are waited for: delay 1 s, period 1 s).
       await until(
-        'both targets healthy',
+        'both targets probed',
         () => monitorView(stack, id),
-        (m) => m?.targets.every((t: { lastResult?: string }) => t.lastResult === 'ok'),
+        (m) => m?.targets.length === 2 && m.targets.every((t: { state?: string }) => t.state === 'probing'),
       );
+      await sleep(3000);
 
       await linkDown(vdu1Ns);
       const healed = await until(
