@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
 import type { Db, Prisma } from '../../db/client.js';
+import { workerPresenceWorkflowId } from '../../monitoring/contract.js';
 import type { MonitoringPolicy } from '../../monitoring/policy.js';
 import { guardedProbe, probeDriverFor, type PingEngine } from '../../probes/index.js';
 import { parseStoredVimConfig } from '../../vim/registry.js';
@@ -45,17 +46,50 @@ export function healGateActivities(
   monitorTaskQueue: string,
   pingEngine: PingEngine = 'batch',
 ) {
-  /** Distinct monitor workers polling the shared monitor queue (a quarantine must leave one). */
-  async function monitorWorkers(): Promise<number> {
+  /**
+   * Live monitor workers other than `worker` that are not quarantined themselves: a quarantine
+   * must leave one that probes. Live means its presence workflow runs (it ends within
+   * VNFM_MONITOR_HEARTBEAT_TIMEOUT of the worker's death); Temporal's poller list would still
+   * show a dead worker for minutes.
+   */
+  async function otherProbingWorkers(worker: string): Promise<number> {
+    const prefix = workerPresenceWorkflowId('');
+    const live: string[] = [];
     try {
-      const r = await client.workflowService.describeTaskQueue({
-        namespace: client.options.namespace,
-        taskQueue: { name: monitorTaskQueue },
-      });
-      return new Set((r.pollers ?? []).map((p) => p.identity)).size;
+      for await (const w of client.workflow.list({
+        query: `WorkflowType = 'monitorWorkerPresence' AND ExecutionStatus = 'Running' AND TaskQueue = '${monitorTaskQueue}'`,
+      }))
+        if (w.workflowId.startsWith(prefix))
+          live.push(`${monitorTaskQueue}@${w.workflowId.slice(prefix.length)}`);
     } catch {
       return 0;
     }
+    const others = live.filter((q) => q !== worker);
+    if (!others.length) return 0;
+    const quarantined = await db.event.findMany({
+      where: {
+        resourceType: 'monitor_worker',
+        resourceState: 'QUARANTINED',
+        resourceId: { in: others },
+        timestamp: { gte: new Date(Date.now() - settings.quarantineForMs) },
+      },
+      select: { resourceId: true },
+    });
+    const out = new Set(quarantined.map((q) => q.resourceId));
+    return others.filter((q) => !out.has(q)).length;
+  }
+
+  /** Whether `worker` is in a quarantine already (one event per quarantine, not one per failure). */
+  async function inQuarantine(worker: string): Promise<boolean> {
+    const n = await db.event.count({
+      where: {
+        resourceType: 'monitor_worker',
+        resourceState: 'QUARANTINED',
+        resourceId: worker,
+        timestamp: { gte: new Date(Date.now() - settings.quarantineForMs) },
+      },
+    });
+    return n > 0;
   }
 
   return {
@@ -106,8 +140,10 @@ export function healGateActivities(
       const since = new Date(Date.now() - settings.holdLimitMs);
       const faults = await db.probePathFault.count({ where: { worker, at: { gte: since } } });
       if (faults < settings.quarantineAfter) return { confirmed: false, detail };
-      // Never the last worker: probing on an unreliable path beats not probing at all (actions are gated anyway).
-      if ((await monitorWorkers()) < 2) return { confirmed: false, detail };
+      // Already out of probing: its loops are moving; nothing to add.
+      if (await inQuarantine(worker)) return { confirmed: false, detail };
+      // Never the last worker that probes: an unreliable path beats none at all (actions are gated anyway).
+      if ((await otherProbingWorkers(worker)) < 1) return { confirmed: false, detail };
       const reason = `${faults} failures it reported within ${settings.holdLimitMs / 1000} s were not confirmed by the conductor`;
       await db.event.create({
         data: {
