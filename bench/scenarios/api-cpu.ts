@@ -5,14 +5,13 @@
 // over real HTTP. It answers "what does a page cost" without the monitors,
 // Temporal and PostgreSQL competing for the two cores (the `api` scenario
 // measures latency under that load).
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createApiToken } from '../../src/auth/tokens.js';
 import { createDb } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrate.js';
+import { scratchDatabase } from '../../src/db/migrate.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
 import { cpuSeconds } from '../proc.js';
 import { fmt, type Row } from '../results.js';
@@ -77,22 +76,16 @@ async function seed(url: string, n: number, tenantId: string): Promise<string[]>
 }
 
 export async function apiCpuScenario(args: ApiCpuArgs): Promise<ApiCpuOutput> {
-  const base = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const dbName = `vnfm_bench_api_${randomBytes(3).toString('hex')}`;
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const url = new URL(base);
-  url.pathname = `/${dbName}`;
-  const a = new pg.Client({ connectionString: admin.toString() });
-  await a.connect();
-  await a.query(`CREATE DATABASE "${dbName}"`);
-  await a.end();
-  const db = createDb(url.toString());
+  const scratch = await scratchDatabase(
+    process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    'vnfm_bench_api',
+  );
+  const url = scratch.url;
+  const db = createDb(url);
   const server = await (async () => {
-    await applyMigrations(url.toString());
     const token = await createApiToken(db, { tenant: 'bench' });
     args.log(`seeding ${args.vnfs} VNFs with two instances each`);
-    const ids = await seed(url.toString(), args.vnfs, token.tenantId);
+    const ids = await seed(url, args.vnfs, token.tenantId);
     const child = spawn(
       process.execPath,
       [
@@ -102,7 +95,7 @@ export async function apiCpuScenario(args: ApiCpuArgs): Promise<ApiCpuOutput> {
         fileURLToPath(new URL('../api-cpu-server.ts', import.meta.url)),
       ],
       {
-        env: { ...process.env, DATABASE_URL: url.toString() },
+        env: { ...process.env, DATABASE_URL: url },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
@@ -142,10 +135,6 @@ export async function apiCpuScenario(args: ApiCpuArgs): Promise<ApiCpuOutput> {
   try {
     // Pages from different places of the list: the first, and pages after a marker.
     const markers = [undefined, ...server.ids.filter((_, i) => i % 97 === 0).slice(0, 20)];
-    if (process.env.API_CPU_DUMP) {
-      const pages = [await get('/v1.0/vnfs?limit=100'), await get(`/v1.0/vnfs/${server.ids[5]}`)];
-      (await import('node:fs')).writeFileSync(process.env.API_CPU_DUMP, pages.join('\n'));
-    }
     const page = await measure('GET /v1.0/vnfs?limit=100', (i) => {
       const m = markers[i % markers.length];
       return `/v1.0/vnfs?limit=100${m ? `&marker=${m}` : ''}`;
@@ -189,9 +178,6 @@ export async function apiCpuScenario(args: ApiCpuArgs): Promise<ApiCpuOutput> {
     server.child.kill('SIGTERM');
     await new Promise((r) => server.child.once('exit', r));
     await db.$disconnect();
-    const c = new pg.Client({ connectionString: admin.toString() });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await c.end();
+    await scratch.drop();
   }
 }

@@ -2,7 +2,7 @@
 // `_prisma_migrations` bookkeeping, so this applier and `prisma migrate deploy`
 // are interchangeable on the same database. Used where Prisma's schema engine
 // (a separate download) is not available.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +122,33 @@ export async function ensureDatabase(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A new, migrated database with a unique name beside `baseUrl`'s, for one test
+ * file, recording or benchmark run; `drop()` removes it (closing connections).
+ */
+export async function scratchDatabase(baseUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const admin = new URL(baseUrl);
+  admin.pathname = '/postgres';
+  const name = `${prefix}_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin.toString() });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  await applyMigrations(url.toString());
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

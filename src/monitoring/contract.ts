@@ -297,6 +297,9 @@ export interface MonitorEventInput {
 
 /** The control queue that goes with a monitor worker's loop queue. */
 export const controlQueueOf = (loopQueue: string): string => `${loopQueue}-ctl`;
+/** A monitor worker's own loop queue (its identity under the shared monitor queue). */
+export const loopQueueOf = (monitorTaskQueue: string, identity: string): string =>
+  `${monitorTaskQueue}@${identity}`;
 
 export interface LoopTarget extends MonitorTarget {
   vduName: string;

@@ -14,6 +14,7 @@ import { controlQueueOf, LoopRegistry } from '../activities/loop-registry.js';
 import { presenceActivities } from '../activities/worker-presence.js';
 import {
   WORKER_PRESENCE_WORKFLOW_TYPE,
+  loopQueueOf,
   workerPresenceWorkflowId,
   type WorkerPresenceInput,
 } from '../monitoring/contract.js';
@@ -58,7 +59,7 @@ export interface MonitorWorker {
 
 export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<MonitorWorker> {
   const id = opts.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const loopQueue = `${opts.temporal.monitorTaskQueue}@${id}`;
+  const loopQueue = loopQueueOf(opts.temporal.monitorTaskQueue, id);
   const probe: Prober = (t, allowedCidrs, signal) =>
     guardedProbe(probeDriverFor(t.policy.driver, opts.pingEngine), t.ip, t.policy, allowedCidrs, signal);
   const registry = new LoopRegistry({

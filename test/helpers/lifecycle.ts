@@ -10,12 +10,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { parse, stringify } from 'yaml';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TemporalConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrate.js';
+import { scratchDatabase, type ScratchDatabase } from '../../src/db/migrate.js';
 import {
   ACCEPTED_UPDATE,
   lifecycleWorkflowId,
@@ -276,34 +275,11 @@ export async function spawnWorker(
 
 // ---- a private database -----------------------------------------------------
 
-export interface PrivateDb {
-  url: string;
-  drop(): Promise<void>;
-}
+export type PrivateDb = ScratchDatabase;
 
 /** A fresh, migrated database next to the run's, for one test file. */
-export async function privateDatabase(): Promise<PrivateDb> {
-  const base = new URL(databaseUrl());
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const name = `vnfm_test_private_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin.toString() });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  await applyMigrations(url.toString());
-  return {
-    url: url.toString(),
-    drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-  };
+export function privateDatabase(): Promise<PrivateDb> {
+  return scratchDatabase(databaseUrl(), 'vnfm_test_private');
 }
 
 // ---- a Temporal server of one's own -----------------------------------------

@@ -23,12 +23,11 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrate.js';
+import { scratchDatabase } from '../../src/db/migrate.js';
 import { CONDUCTOR_WORKFLOWS_PATH, createConductorWorker } from '../../src/conductor/worker.js';
 import {
   DELETE_VNF_WORKFLOW,
@@ -386,26 +385,8 @@ async function healHold(ctx: Ctx, vim: VimEnv): Promise<void> {
 
 // ---- the stack ----------------------------------------------------------------
 
-async function freshDatabase() {
-  const base = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  const admin = new URL(base);
-  admin.pathname = '/postgres';
-  const name = `vnfm_record_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin.toString() });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  await applyMigrations(url.toString());
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}
+const freshDatabase = () =>
+  scratchDatabase(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', 'vnfm_record');
 
 /** `<workflowType>-<case>[-n]` for every run, numbered by start time within type and case. */
 function fileNames(runs: { info: WorkflowExecutionInfo; case: string }[]): string[] {

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
 import type { Db, Prisma } from '../../db/client.js';
-import { workerPresenceWorkflowId } from '../../monitoring/contract.js';
+import { loopQueueOf, workerPresenceWorkflowId } from '../../monitoring/contract.js';
 import type { MonitoringPolicy } from '../../monitoring/policy.js';
 import { guardedProbe, probeDriverFor, type PingEngine } from '../../probes/index.js';
 import { parseStoredVimConfig } from '../../vim/registry.js';
@@ -60,36 +60,28 @@ export function healGateActivities(
         query: `WorkflowType = 'monitorWorkerPresence' AND ExecutionStatus = 'Running' AND TaskQueue = '${monitorTaskQueue}'`,
       }))
         if (w.workflowId.startsWith(prefix))
-          live.push(`${monitorTaskQueue}@${w.workflowId.slice(prefix.length)}`);
+          live.push(loopQueueOf(monitorTaskQueue, w.workflowId.slice(prefix.length)));
     } catch {
       return 0;
     }
     const others = live.filter((q) => q !== worker);
-    if (!others.length) return 0;
-    const quarantined = await db.event.findMany({
+    const out = await quarantined(others);
+    return others.filter((q) => !out.has(q)).length;
+  }
+
+  /** Which of `workers` are in a quarantine now (a QUARANTINED event within its length). */
+  async function quarantined(workers: string[]): Promise<Set<string>> {
+    if (!workers.length) return new Set();
+    const rows = await db.event.findMany({
       where: {
         resourceType: 'monitor_worker',
         resourceState: 'QUARANTINED',
-        resourceId: { in: others },
+        resourceId: { in: workers },
         timestamp: { gte: new Date(Date.now() - settings.quarantineForMs) },
       },
       select: { resourceId: true },
     });
-    const out = new Set(quarantined.map((q) => q.resourceId));
-    return others.filter((q) => !out.has(q)).length;
-  }
-
-  /** Whether `worker` is in a quarantine already (one event per quarantine, not one per failure). */
-  async function inQuarantine(worker: string): Promise<boolean> {
-    const n = await db.event.count({
-      where: {
-        resourceType: 'monitor_worker',
-        resourceState: 'QUARANTINED',
-        resourceId: worker,
-        timestamp: { gte: new Date(Date.now() - settings.quarantineForMs) },
-      },
-    });
-    return n > 0;
+    return new Set(rows.map((r) => r.resourceId));
   }
 
   return {
@@ -141,7 +133,7 @@ export function healGateActivities(
       const faults = await db.probePathFault.count({ where: { worker, at: { gte: since } } });
       if (faults < settings.quarantineAfter) return { confirmed: false, detail };
       // Already out of probing: its loops are moving; nothing to add.
-      if (await inQuarantine(worker)) return { confirmed: false, detail };
+      if ((await quarantined([worker])).size) return { confirmed: false, detail };
       // Never the last worker that probes: an unreliable path beats none at all (actions are gated anyway).
       if ((await otherProbingWorkers(worker)) < 1) return { confirmed: false, detail };
       const reason = `${faults} failures it reported within ${settings.holdLimitMs / 1000} s were not confirmed by the conductor`;
