@@ -10,6 +10,23 @@ import { Sim, type Violation } from './machine-sim.js';
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 2000);
 const BASE = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
+/** One random history, its invariants checked; a violation names the seed that reproduces it. */
+function play(seed: number): Sim {
+  const sim = new Sim(seed);
+  try {
+    sim.play(40 + (seed % 60));
+  } catch (err) {
+    const v = (err as { violation?: Violation }).violation;
+    if (!v) throw new Error(`seed ${seed}: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `invariant broken with seed ${v.seed} (reproduce: PROPERTY_SEED=${v.seed} PROPERTY_RUNS=1): ${v.message}\n` +
+        `last steps:\n  ${v.trace.join('\n  ')}`,
+      { cause: err },
+    );
+  }
+  return sim;
+}
+
 describe('monitor state machine (property)', () => {
   it(`${RUNS} random histories from seed ${BASE} keep every invariant`, { timeout: 900_000 }, () => {
     let steps = 0;
@@ -18,19 +35,7 @@ describe('monitor state machine (property)', () => {
     let abandoned = 0;
     const observed = new Set<string>();
     for (let i = 0; i < RUNS; i++) {
-      const seed = (BASE + i) >>> 0;
-      const sim = new Sim(seed);
-      try {
-        sim.play(40 + (seed % 60));
-      } catch (err) {
-        const v = (err as { violation?: Violation }).violation;
-        if (!v) throw new Error(`seed ${seed}: ${(err as Error).message}`, { cause: err });
-        throw new Error(
-          `invariant broken with seed ${v.seed} (reproduce: PROPERTY_SEED=${v.seed} PROPERTY_RUNS=1): ${v.message}\n` +
-            `last steps:\n  ${v.trace.join('\n  ')}`,
-          { cause: err },
-        );
-      }
+      const sim = play((BASE + i) >>> 0);
       steps += sim.trace.length;
       actions += sim.usedEpisodes.size;
       continued += sim.runs - 1;
@@ -43,7 +48,17 @@ describe('monitor state machine (property)', () => {
     expect(steps).toBeGreaterThan(RUNS * 20);
     expect(abandoned).toBeGreaterThan(RUNS / 20);
     // Every transition the state diagram draws happens somewhere (none is dead weight).
-    if (RUNS >= 1000)
-      expect(TRANSITIONS.map(([a, b]) => `${a}->${b}`).filter((p) => !observed.has(p))).toEqual([]);
+    // The rarest (HELD->WAITING_DELAY) shows up about once in 1,250 histories, so
+    // 2,000 random ones miss it one time in five; keep drawing histories — each still
+    // checked — until every transition has happened, within a cap that only a
+    // transition no history can reach exhausts.
+    if (RUNS >= 1000) {
+      const missing = () => TRANSITIONS.map(([a, b]) => `${a}->${b}`).filter((p) => !observed.has(p));
+      for (let i = RUNS; i < RUNS + 40_000 && missing().length > 0; i++) {
+        const sim = play((BASE + i) >>> 0);
+        for (const p of sim.observed) observed.add(p);
+      }
+      expect(missing()).toEqual([]);
+    }
   });
 });
