@@ -5,6 +5,7 @@
 // past its limit an operator releases or cancels it (or the auto-release
 // setting releases it), and released members are handed out no faster than
 // the recreation limits let them run.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
 import type { Db, Prisma } from '../../db/client.js';
@@ -29,6 +30,9 @@ export interface HoldRound {
 }
 
 const OPEN = ['HELD', 'RELEASED'];
+/** Probes of a member still failing when its hold ends, before it counts as a real failure. */
+const END_PROBE_TRIES = 3;
+const END_PROBE_SPACING_MS = 1000;
 
 export function healHoldActivities(db: Db, client: Client, settings: HealSettings) {
   async function holdEvent(
@@ -71,7 +75,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
   }
 
   /**
-   * The members whose target answers the conductor now. A loaded monitor worker can report a
+   * The members whose target answers the conductor now (one answer in a few tries is enough). A loaded monitor worker can report a
    * recovery moments after the scope looks recovered; without this look such a member would be
    * released and its healthy VNF recreated.
    */
@@ -86,13 +90,19 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         const req = r.request as unknown as PolicyActionInput | null;
         if (!req) return false;
         const cfg = parseStoredVimConfig(r.vnf.vim.type, r.vnf.vim.config);
-        const res = await guardedProbe(
-          probeDriverFor(req.policy.driver, 'batch'),
-          req.ip,
-          req.policy,
-          cfg.ok ? cfg.config.allowedCidrs : [],
-        ).catch(() => ({ ok: false }));
-        return res.ok;
+        // Several tries: a member found failing here is acted on (recreated), and one lost probe
+        // on a busy conductor must not be the evidence for that.
+        for (let i = 0; i < END_PROBE_TRIES; i++) {
+          if (i > 0) await sleep(END_PROBE_SPACING_MS);
+          const res = await guardedProbe(
+            probeDriverFor(req.policy.driver, 'batch'),
+            req.ip,
+            req.policy,
+            cfg.ok ? cfg.config.allowedCidrs : [],
+          ).catch(() => ({ ok: false }));
+          if (res.ok) return true;
+        }
+        return false;
       }),
     );
     return rows.filter((_, i) => answers[i]).map((r) => r.id);
