@@ -108,6 +108,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=100000');
   args.push('--dynamic-config-value', 'frontend.rps=100000');
   args.push('--dynamic-config-value', 'history.rps=100000');
+  // Activities a workflow task schedules on its own queue go back to the completing worker in
+  // the task's answer: no matching round trip and no separate "started" write (off by default).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
 
   const child = spawn(cli, args, {
     stdio: ['ignore', opts.inheritOutput ? 'inherit' : 'pipe', opts.inheritOutput ? 'inherit' : 'pipe'],

@@ -141,6 +141,36 @@ export function vnfRecordActivities(db: Db) {
       if (vnf) await writeVnfEvent(db, vnf, args.event);
     },
 
+    /**
+     * A create's last step: PENDING_CREATE → ACTIVE with its event, only while the VNF is still
+     * this run's create (not deleted, not taken over). Safe to run twice — as a local activity
+     * does when its workflow task is retried — because the second finds it ACTIVE and writes
+     * nothing. Returns the status the VNF has afterwards.
+     */
+    async activateCreated(args: {
+      vnfId: string;
+      event: VnfEvent;
+    }): Promise<{ status: VnfStatus | 'DELETED' }> {
+      const run = lifecycleRunOf(args.vnfId);
+      return db.$transaction(async (tx) => {
+        const r = await tx.vnf.updateMany({
+          where: {
+            id: args.vnfId,
+            status: 'PENDING_CREATE',
+            deletedAt: null,
+            ...(run ? { OR: [{ lifecycleRun: null }, { lifecycleRun: run }] } : {}),
+          },
+          data: { status: 'ACTIVE', errorReason: null },
+        });
+        const vnf = await tx.vnf.findUnique({
+          where: { id: args.vnfId },
+          select: { id: true, tenantId: true, status: true, deletedAt: true },
+        });
+        if (r.count === 1 && vnf) await writeVnfEvent(tx, vnf, args.event);
+        return { status: !vnf || vnf.deletedAt ? 'DELETED' : (vnf.status as VnfStatus) };
+      });
+    },
+
     /** Stores the monitor's action id when the monitor is created; its first set is a new generation. */
     async setMonitorActionId(args: { vnfId: string; actionId: string }): Promise<void> {
       await db.vnf.update({

@@ -39,3 +39,11 @@ export const SETTLE_SIBLINGS = 'settle-siblings';
  * without finishing instead of booting it again.
  */
 export const CREATE_CLAIMS_RUN = 'create-claims-run';
+
+/**
+ * 2026-12: one patch for a create that does everything the three patches above
+ * stand for (SETTLE_SIBLINGS, CREATE_CLAIMS_RUN, LOCAL_DB_STEPS) — each patch
+ * costs a marker and a search-attribute upsert per run — and whose last steps
+ * (monitor start, ACTIVE) run as local activities in the boot's workflow task.
+ */
+export const CREATE_LEAN = 'create-lean';
