@@ -168,7 +168,8 @@ export class ProbeLoop {
       try {
         result = await this.opts.probe(t, this.input.allowedCidrs, this.abort.signal);
       } catch (err) {
-        result = { ok: false, error: (err as Error).message };
+        // Drivers never reject but on abort: anything else is a fault here, not the target's.
+        result = { ok: false, error: (err as Error).message, fault: true };
       }
       if (!this.current(t.instanceId, epoch)) return;
       const ended = this.now();
@@ -184,6 +185,15 @@ export class ProbeLoop {
 
   private record(t: LoopTarget, r: ProbeResult, at: string): void {
     const c = { ...(this.counters[t.instanceId] ?? fresh()) };
+    if (r.fault) {
+      // Not evidence either way: the counts stand, and the status shows why this round is missing.
+      c.lastResult = 'fault';
+      c.lastError = r.error;
+      c.lastProbeAt = at;
+      this.counters[t.instanceId] = c;
+      this.beat();
+      return;
+    }
     if (r.ok) {
       c.consecutiveSuccesses += 1;
       c.consecutiveFailures = 0;

@@ -26,7 +26,8 @@ export interface TargetCounters {
   consecutiveFailures: number;
   consecutiveSuccesses: number;
   lastProbeAt?: string;
-  lastResult?: 'ok' | 'failed';
+  /** `fault`: the worker could not run the round (ProbeResult.fault); the counts did not move. */
+  lastResult?: 'ok' | 'failed' | 'fault';
   lastError?: string;
   lastLatencyMs?: number;
   /** Failure episode this target is in, if any: the probe loop reports recovery, not failure. */

@@ -10,6 +10,12 @@ export interface ProbeResult {
   latencyMs?: number;
   /** Why the round failed, for events and the status query. */
   error?: string;
+  /**
+   * The manager could not run the round — its probe tool is missing, did not start, gave no
+   * answer or was cut off by the watchdog, or the target is outside what it may probe. Says
+   * nothing about the target: never counted as a failure, never evidence for an action.
+   */
+  fault?: true;
 }
 
 /**
@@ -36,6 +42,9 @@ export function isProbeAddress(ip: string): boolean {
 }
 
 export const failed = (error: string): ProbeResult => ({ ok: false, error });
+
+/** A round the manager could not run (ProbeResult.fault). */
+export const probeFault = (error: string): ProbeResult => ({ ok: false, error, fault: true });
 
 /** Seconds as people write them: 1, 0.5, 2.25. */
 export const formatSeconds = (s: number): string => String(Math.round(s * 1000) / 1000);

@@ -7,7 +7,14 @@
 // worker itself costs CPU in proportion to its resident memory.
 import { Spawner, type SpawnedProcess } from './spawner.js';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
-import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import {
+  failed,
+  formatSeconds,
+  isProbeAddress,
+  probeFault,
+  type ProbeDriver,
+  type ProbeResult,
+} from './driver.js';
 import { watchdog } from './watchdog.js';
 
 export interface FpingEngineOptions {
@@ -148,9 +155,9 @@ export class FpingEngine implements ProbeDriver {
   probe(ip: string, policy: MonitoringPolicy, signal?: AbortSignal): Promise<ProbeResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (policy.driver !== 'ping')
-      return Promise.resolve(failed(`ping driver given a ${policy.driver} policy`));
-    if (!isProbeAddress(ip)) return Promise.resolve(failed(`invalid address ${JSON.stringify(ip)}`));
-    if (this.closed) return Promise.resolve(failed('ping engine is shut down'));
+      return Promise.resolve(probeFault(`ping driver given a ${policy.driver} policy`));
+    if (!isProbeAddress(ip)) return Promise.resolve(probeFault(`invalid address ${JSON.stringify(ip)}`));
+    if (this.closed) return Promise.resolve(probeFault('ping engine is shut down'));
     const { count, interval, timeout } = policy.parameters;
     // With one request the interval is irrelevant: let such probes share batches.
     const periodMs = count === 1 ? 0 : interval * 1000;
@@ -196,7 +203,7 @@ export class FpingEngine implements ProbeDriver {
     for (const [key, b] of this.open) {
       clearTimeout(b.timer);
       this.open.delete(key);
-      this.settleAll(b, () => failed('ping engine is shut down'));
+      this.settleAll(b, () => probeFault('ping engine is shut down'));
     }
     for (const b of this.inFlight) b.child?.kill('SIGKILL');
     this.spawner.close();
@@ -240,7 +247,7 @@ export class FpingEngine implements ProbeDriver {
         LANG: 'C',
       });
     } catch (err) {
-      this.settleAll(b, () => failed(`fping could not start: ${(err as Error).message}`));
+      this.settleAll(b, () => probeFault(`fping could not start: ${(err as Error).message}`));
       return;
     }
     b.child = child;
@@ -264,7 +271,7 @@ export class FpingEngine implements ProbeDriver {
       this.stats.running--;
       if (spawnError) {
         const why = (spawnError as NodeJS.ErrnoException).code ?? spawnError.message;
-        this.settleAll(b, () => failed(`fping could not start: ${why}`));
+        this.settleAll(b, () => probeFault(`fping could not start: ${why}`));
         return;
       }
       const { targets, other } = parseFpingSummary(stderr);
@@ -283,7 +290,8 @@ export class FpingEngine implements ProbeDriver {
       const lost = failed(`no reply to ${plural(b.count, 'echo request')}`);
       this.settleAll(b, (ip) => {
         const t = targets.get(ip);
-        if (!t) return failed(why);
+        // fping prints a summary for every target it ran, answered or not: none is its fault.
+        if (!t) return probeFault(why);
         return t.bestMs !== undefined ? { ok: true, latencyMs: t.bestMs } : lost;
       });
     };

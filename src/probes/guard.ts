@@ -4,7 +4,7 @@
 // vnfm does not manage.
 import type { MonitoringPolicy } from '../monitoring/policy.js';
 import { allowedBy } from '../net/cidr.js';
-import { failed, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import { isProbeAddress, probeFault, type ProbeDriver, type ProbeResult } from './driver.js';
 
 /**
  * True when `ip` is a literal address in canonical form inside one of
@@ -15,7 +15,7 @@ export function isProbeAllowed(ip: string, allowedCidrs: readonly string[]): boo
   return isProbeAddress(ip) && allowedBy(allowedCidrs, ip);
 }
 
-/** Runs one probe round if `ip` is allowed; otherwise a failed result, with nothing sent. */
+/** Runs one probe round if `ip` is allowed; otherwise a fault (nothing known of the target), with nothing sent. */
 export function guardedProbe(
   driver: ProbeDriver,
   ip: string,
@@ -24,7 +24,7 @@ export function guardedProbe(
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
   if (!isProbeAllowed(ip, allowedCidrs)) {
-    return Promise.resolve(failed(`refused: ${ip} is outside the VIM's allowed CIDRs`));
+    return Promise.resolve(probeFault(`refused: ${ip} is outside the VIM's allowed CIDRs`));
   }
   return driver.probe(ip, policy, signal);
 }

@@ -5,7 +5,16 @@
 // destroys its socket.
 import http from 'node:http';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
-import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import {
+  failed,
+  formatSeconds,
+  isProbeAddress,
+  probeFault,
+  type ProbeDriver,
+  type ProbeResult,
+} from './driver.js';
+
+const LOCAL_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'ENOBUFS']);
 
 /** Body bytes read before the response is cut off (Kubernetes reads 10 KiB). */
 export const MAX_BODY_BYTES = 10 * 1024;
@@ -23,8 +32,8 @@ export class HttpPingDriver implements ProbeDriver {
   probe(ip: string, policy: MonitoringPolicy, signal?: AbortSignal): Promise<ProbeResult> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (policy.driver !== 'http_ping')
-      return Promise.resolve(failed(`http_ping driver given a ${policy.driver} policy`));
-    if (!isProbeAddress(ip)) return Promise.resolve(failed(`invalid address ${JSON.stringify(ip)}`));
+      return Promise.resolve(probeFault(`http_ping driver given a ${policy.driver} policy`));
+    if (!isProbeAddress(ip)) return Promise.resolve(probeFault(`invalid address ${JSON.stringify(ip)}`));
     const { port, path, timeout } = policy.parameters;
 
     return new Promise<ProbeResult>((resolve, reject) => {
@@ -59,10 +68,17 @@ export class HttpPingDriver implements ProbeDriver {
         });
       } catch (err) {
         // e.g. a path Node refuses to send
-        end(failed(`request not sent: ${(err as Error).message}`));
+        end(probeFault(`request not sent: ${(err as Error).message}`));
         return;
       }
-      req.on('error', (err) => end(failed(describe(err))));
+      // Out of sockets or memory here is this process's trouble, not the target's.
+      req.on('error', (err) =>
+        end(
+          LOCAL_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')
+            ? probeFault(describe(err))
+            : failed(describe(err)),
+        ),
+      );
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;

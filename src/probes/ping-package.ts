@@ -3,7 +3,14 @@
 // of CPU per probe; the batched fping engine is the default at fleet scale.
 import ping, { type PingConfig } from 'ping';
 import type { MonitoringPolicy } from '../monitoring/policy.js';
-import { failed, formatSeconds, isProbeAddress, type ProbeDriver, type ProbeResult } from './driver.js';
+import {
+  failed,
+  formatSeconds,
+  isProbeAddress,
+  probeFault,
+  type ProbeDriver,
+  type ProbeResult,
+} from './driver.js';
 import { watchdog } from './watchdog.js';
 
 /**
@@ -53,8 +60,8 @@ function pingComplaint(output: string): string | undefined {
 export class PingPackageDriver implements ProbeDriver {
   async probe(ip: string, policy: MonitoringPolicy, signal?: AbortSignal): Promise<ProbeResult> {
     signal?.throwIfAborted();
-    if (policy.driver !== 'ping') return failed(`ping driver given a ${policy.driver} policy`);
-    if (!isProbeAddress(ip)) return failed(`invalid address ${JSON.stringify(ip)}`);
+    if (policy.driver !== 'ping') return probeFault(`ping driver given a ${policy.driver} policy`);
+    if (!isProbeAddress(ip)) return probeFault(`invalid address ${JSON.stringify(ip)}`);
     const { count, interval, timeout } = policy.parameters;
     // Spawns `ping` synchronously; the safety net starts after it.
     const run = ping.promise
@@ -66,13 +73,13 @@ export class PingPackageDriver implements ProbeDriver {
         const base = `no reply to ${count} echo request${count === 1 ? '' : 's'}`;
         return failed(why ? `${base} (${why})` : base);
       })
-      .catch((err: unknown) => failed(`ping could not run: ${(err as Error).message}`));
+      .catch((err: unknown) => probeFault(`ping could not run: ${(err as Error).message}`));
     const netS = safetyNetSeconds(count, interval, timeout);
     let cancel: (() => void) | undefined;
     let onAbort: (() => void) | undefined;
     const bounded = new Promise<ProbeResult>((resolve, reject) => {
       cancel = watchdog(netS * 1000, () =>
-        resolve(failed(`ping did not finish within ${formatSeconds(netS)} s`)),
+        resolve(probeFault(`ping did not finish within ${formatSeconds(netS)} s`)),
       );
       if (signal) {
         onAbort = () => reject(signal.reason);

@@ -8,7 +8,7 @@ export function createMonitorMetrics(activeLoops: () => number, activeTargets: (
   collectDefaultMetrics({ register: registry, prefix: 'vnfm_monitor_' });
   const probes = new Counter({
     name: 'vnfm_probes_total',
-    help: 'Probe rounds run, by driver and result.',
+    help: 'Probe rounds run, by driver and result (ok, failed, or fault: the worker could not run the round).',
     labelNames: ['driver', 'result'] as const,
     registers: [registry],
   });
@@ -48,7 +48,10 @@ export function createMonitorMetrics(activeLoops: () => number, activeTargets: (
   });
   const observer: LoopObserver = {
     round(target, result, durationMs, driftMs) {
-      probes.inc({ driver: target.policy.driver, result: result.ok ? 'ok' : 'failed' });
+      probes.inc({
+        driver: target.policy.driver,
+        result: result.ok ? 'ok' : result.fault ? 'fault' : 'failed',
+      });
       latency.observe({ driver: target.policy.driver }, durationMs / 1000);
       drift.observe(Math.max(0, driftMs) / 1000);
     },

@@ -9,6 +9,7 @@ import { connectClient, connectWorker } from '../temporal/connect.js';
 import { closeProbeDrivers } from '../probes/index.js';
 import { createMonitorMetrics } from './monitor-metrics.js';
 import { createMonitorWorker } from './monitor-worker.js';
+import { logProbeFaults } from './probe-fault-log.js';
 import { installShutdown } from '../shutdown.js';
 
 runMain('monitor', async () => {
@@ -34,7 +35,7 @@ runMain('monitor', async () => {
     heartbeatTimeoutMs: cfg.heartbeatTimeoutSeconds * 1000,
     loopHeartbeatTimeoutMs: cfg.loopHeartbeatTimeoutSeconds * 1000,
     pingEngine: cfg.pingEngine,
-    observer: metrics.observer,
+    observer: logProbeFaults(log, metrics.observer),
     onQuarantine: (untilMs, reason) =>
       log.warn(
         { until: new Date(untilMs).toISOString(), reason },

@@ -1,7 +1,9 @@
 // What a probe loop heartbeats: failed rounds and the first healthy one
 // (a loop resumed elsewhere must not lose them), further healthy rounds only
 // with the periodic beat. Real probes: fping to 127.0.0.1 for a healthy target,
-// the allow-list guard (nothing sent) for a failing one.
+// a network namespace that drops echo requests for a failing one, and the
+// allow-list guard (nothing sent) for a round the worker cannot run — which
+// moves no counter.
 //
 // And what that costs Temporal in a healthy fleet: the worker's presence
 // heartbeats (short timeout), the loops almost never (a backstop timeout of
@@ -22,9 +24,14 @@ import {
 } from '../../src/monitoring/contract.js';
 import { DEFAULT_LOOP_HEARTBEAT_TIMEOUT_MS } from '../../src/activities/loop-registry.js';
 import { startStack, eventually, type TestStack } from '../helpers/workers.js';
+import { createNetnsTarget, type NetnsTarget } from '../probes/netns-target.js';
 
 const engine = new FpingEngine();
-afterAll(() => engine.close());
+let silent: NetnsTarget | undefined;
+afterAll(() => {
+  engine.close();
+  silent?.destroy();
+});
 
 const r = normalizeMonitoringPolicy(
   {
@@ -38,10 +45,10 @@ if (!r.policy) throw new Error(JSON.stringify(r.errors));
 const policy = r.policy;
 const prober: Prober = (t, cidrs, signal) => guardedProbe(engine, t.ip, policy, cidrs, signal);
 
-async function beatsOver(ms: number, allowedCidrs: string[], heartbeatEveryMs: number) {
+async function beatsOver(ms: number, allowedCidrs: string[], heartbeatEveryMs: number, ip = '127.0.0.1') {
   const target: LoopTarget = {
     instanceId: 'i-1',
-    ip: '127.0.0.1',
+    ip,
     bootedAt: new Date(0).toISOString(),
     vduName: 'VDU1',
     policy,
@@ -81,12 +88,22 @@ describe('probe loop heartbeats', () => {
   });
 
   it('every failed round heartbeats at once', async () => {
-    const { beats, counters } = await beatsOver(4500, ['10.234.0.0/24'], 60_000);
+    silent = createNetnsTarget();
+    silent.answer(false);
+    const { beats, counters } = await beatsOver(4500, [silent.cidr], 60_000, silent.ip);
+    expect(counters.lastResult).toBe('failed');
     expect(counters.consecutiveFailures).toBeGreaterThanOrEqual(3);
     const failures = beats.map((b) => b.counters['i-1']!.consecutiveFailures);
     expect(failures.slice(0, counters.consecutiveFailures)).toEqual(
       Array.from({ length: counters.consecutiveFailures }, (_, i) => i + 1),
     );
+  });
+
+  it('a round the worker cannot run (refused by the allow-list) moves no counter, and says why', async () => {
+    const { beats, counters } = await beatsOver(3500, ['10.234.0.0/24'], 60_000);
+    expect(counters).toMatchObject({ consecutiveFailures: 0, consecutiveSuccesses: 0, lastResult: 'fault' });
+    expect(counters.lastError).toMatch(/outside the VIM's allowed CIDRs/);
+    expect(beats.length).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -49,7 +49,11 @@ describe('guardedProbe', () => {
 
   it('http_ping outside the allowed CIDRs: refused, the server never hit', async () => {
     const r = await guardedProbe(new HttpPingDriver(), '127.0.0.1', httpPolicy(port), ['10.234.0.0/24']);
-    expect(r).toEqual({ ok: false, error: "refused: 127.0.0.1 is outside the VIM's allowed CIDRs" });
+    expect(r).toEqual({
+      ok: false,
+      error: "refused: 127.0.0.1 is outside the VIM's allowed CIDRs",
+      fault: true,
+    });
     expect(hits).toBe(0);
     const allowed = await guardedProbe(new HttpPingDriver(), '127.0.0.1', httpPolicy(port), ['127.0.0.0/8']);
     expect(allowed).toMatchObject({ ok: true });
@@ -59,7 +63,11 @@ describe('guardedProbe', () => {
   it('ping outside the allowed CIDRs: refused, no fping started', async () => {
     const engine = new FpingEngine({ windowMs: 10 });
     const r = await guardedProbe(engine, '127.0.0.1', pingPolicy(1, 1, 1), ['10.234.0.0/24']);
-    expect(r).toEqual({ ok: false, error: "refused: 127.0.0.1 is outside the VIM's allowed CIDRs" });
+    expect(r).toEqual({
+      ok: false,
+      error: "refused: 127.0.0.1 is outside the VIM's allowed CIDRs",
+      fault: true,
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(engine.stats.processes).toBe(0);
   });

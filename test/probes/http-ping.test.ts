@@ -173,6 +173,7 @@ describe('http_ping driver', () => {
     expect(await driver.probe('localhost', httpPolicy(ok.port))).toEqual({
       ok: false,
       error: 'invalid address "localhost"',
+      fault: true,
     });
     expect(ok.seen).toHaveLength(before);
   });

@@ -33,7 +33,7 @@ describe.each(engines)('%s engine', (_name, make) => {
   it('refuses what is not a literal address, without running anything', async () => {
     for (const bad of ['localhost', '010.0.0.1', '-f', '127.0.0.1 127.0.0.2', '']) {
       const r = await driver.probe(bad, pingPolicy(1, 1, 1));
-      expect(r).toEqual({ ok: false, error: `invalid address ${JSON.stringify(bad)}` });
+      expect(r).toEqual({ ok: false, error: `invalid address ${JSON.stringify(bad)}`, fault: true });
     }
   });
 
@@ -199,8 +199,8 @@ describe('batch engine', () => {
     const policy = pingPolicy(1, 1, 1);
     const results = await Promise.all(['127.0.0.1', '127.0.0.2'].map((ip) => engine.probe(ip, policy)));
     expect(results).toEqual([
-      { ok: false, error: 'fping could not start: ENOENT' },
-      { ok: false, error: 'fping could not start: ENOENT' },
+      { ok: false, error: 'fping could not start: ENOENT', fault: true },
+      { ok: false, error: 'fping could not start: ENOENT', fault: true },
     ]);
     expect(engine.stats.running).toBe(0);
   });
@@ -209,17 +209,18 @@ describe('batch engine', () => {
     // `false` stands in for an fping that refuses its arguments.
     const engine = new FpingEngine({ fpingPath: 'false' });
     const r = await engine.probe('127.0.0.1', pingPolicy(1, 1, 1));
-    expect(r).toEqual({ ok: false, error: 'fping gave no result (exit 1)' });
+    expect(r).toEqual({ ok: false, error: 'fping gave no result (exit 1)', fault: true });
   });
 
   it('close() answers waiting probes and refuses new ones', async () => {
     const engine = new FpingEngine({ windowMs: 1000 });
     const p = engine.probe('127.0.0.1', pingPolicy(1, 1, 1));
     engine.close();
-    expect(await p).toEqual({ ok: false, error: 'ping engine is shut down' });
+    expect(await p).toEqual({ ok: false, error: 'ping engine is shut down', fault: true });
     expect(await engine.probe('127.0.0.1', pingPolicy(1, 1, 1))).toEqual({
       ok: false,
       error: 'ping engine is shut down',
+      fault: true,
     });
   });
 });
