@@ -89,7 +89,7 @@ export function healGateActivities(
       return settings;
     },
 
-    /** Probes the target once from the conductor, with the monitor's driver and parameters. */
+    /** Probes the target once from the conductor, with the monitor's driver and parameters; a round it could not run confirms nothing. */
     async confirmFailure(input: ConfirmInput): Promise<ConfirmResult> {
       const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId }, include: { vim: true } });
       const cfg = parseStoredVimConfig(vnf.vim.type, vnf.vim.config);
@@ -100,6 +100,23 @@ export function healGateActivities(
         input.policy,
         allowed,
       );
+      if (r.fault) {
+        // The conductor could not probe: no second vantage, so no action (the monitor asks again).
+        const detail = `not acted on: the conductor could not probe ${input.ip} to confirm the failure (${r.error}); fix the conductor's probe tool`;
+        await db.$transaction(async (tx) => {
+          await tx.policyActionExecution.update({
+            where: { id: input.executionId },
+            data: { gate: 'UNCHECKED' },
+          });
+          await writeVnfEvent(tx, vnf, {
+            type: 'MONITOR',
+            state: vnf.status,
+            message: detail,
+            details: { kind: 'unchecked', instance_id: input.instanceId, target: input.ip, error: r.error },
+          });
+        });
+        return { confirmed: false, detail };
+      }
       if (!r.ok) {
         await db.policyActionExecution.update({
           where: { id: input.executionId },
@@ -111,15 +128,31 @@ export function healGateActivities(
         };
       }
       const worker = input.reportedBy ?? 'unknown';
-      const detail = `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) though monitor worker ${worker} saw it fail; that worker's probe path is suspect`;
+      // A target of a VIM under a correlated failure (open, or over within a window) that answers
+      // now has most likely come back with its VIM: no mark against the worker that saw it fail.
+      const vimHold = await db.healHold.findFirst({
+        where: {
+          scopeType: 'vim',
+          scopeId: vnf.vimId,
+          OR: [
+            { state: { in: ['HELD', 'RELEASED'] } },
+            { endedAt: { gte: new Date(Date.now() - settings.holdWindowMs) } },
+          ],
+        },
+        select: { id: true },
+      });
+      const detail = vimHold
+        ? `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) again; its VIM's correlated failure (hold ${vimHold.id}) is over for it`
+        : `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) though monitor worker ${worker} saw it fail; that worker's probe path is suspect`;
       await db.$transaction(async (tx) => {
         await tx.policyActionExecution.update({
           where: { id: input.executionId },
           data: { gate: 'UNCONFIRMED' },
         });
-        await tx.probePathFault.create({
-          data: { worker, vnfId: input.vnfId, instanceId: input.instanceId, ip: input.ip },
-        });
+        if (!vimHold)
+          await tx.probePathFault.create({
+            data: { worker, vnfId: input.vnfId, instanceId: input.instanceId, ip: input.ip },
+          });
         await writeVnfEvent(tx, vnf, {
           type: 'MONITOR',
           state: vnf.status,
@@ -128,7 +161,7 @@ export function healGateActivities(
         });
       });
       healUnconfirmed.inc({ worker });
-      if (!input.reportedBy) return { confirmed: false, detail };
+      if (!input.reportedBy || vimHold) return { confirmed: false, detail };
       const since = new Date(Date.now() - settings.holdLimitMs);
       const faults = await db.probePathFault.count({ where: { worker, at: { gte: since } } });
       if (faults < settings.quarantineAfter) return { confirmed: false, detail };

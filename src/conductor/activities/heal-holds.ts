@@ -27,6 +27,8 @@ export interface HoldRound {
   state: string;
   /** Held actions to run now (released, or left failing once the scope recovered). */
   release: string[];
+  /** The last round (ms epoch) whose held members still made a correlated failure; the coordinator passes it back. */
+  correlatedAtMs?: number;
 }
 
 const OPEN = ['HELD', 'RELEASED'];
@@ -75,7 +77,8 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
   }
 
   /**
-   * The members whose target answers the conductor now (one answer in a few tries is enough). A loaded monitor worker can report a
+   * The members whose target answers the conductor now (one answer in a few tries is enough;
+   * a round the conductor could not run counts as an answer: it is no evidence for an action). A loaded monitor worker can report a
    * recovery moments after the scope looks recovered; without this look such a member would be
    * released and its healthy VNF recreated.
    */
@@ -99,8 +102,9 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             req.ip,
             req.policy,
             cfg.ok ? cfg.config.allowedCidrs : [],
-          ).catch(() => ({ ok: false }));
-          if (res.ok) return true;
+          ).catch((err: unknown) => ({ ok: false, fault: true, error: String(err) }));
+          // A round the conductor could not run is no evidence of a failure: no action on it.
+          if (res.ok || res.fault) return true;
         }
         return false;
       }),
@@ -110,7 +114,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
 
   return {
     /** One look at the hold: end it, report its limit, or hand out released members. */
-    async holdRound(holdId: string): Promise<HoldRound> {
+    async holdRound(holdId: string, correlatedAtMs?: number): Promise<HoldRound> {
       const now = Date.now();
       const hold = await db.healHold.findUniqueOrThrow({ where: { id: holdId } });
       if (!OPEN.includes(hold.state)) return { done: true, state: hold.state, release: [] };
@@ -129,8 +133,6 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       });
       const pending = members.filter((m) => m.gate === 'HELD');
       const recovered = members.filter((m) => m.gate === 'RECOVERED').length;
-      const lastJoin = Math.max(hold.startedAt.getTime(), ...members.map((m) => m.startedAt.getTime()));
-      const quiet = now - lastJoin > settings.holdWindowMs;
       const markReleased = async (ids: string[], phase: string) => {
         if (!ids.length) return [];
         await db.policyActionExecution.updateMany({
@@ -149,6 +151,11 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
           pending.length >= settings.holdMin &&
           (pending.length / Math.max(1, hold.total) >= settings.holdShare ||
             pending.length >= settings.holdCount);
+        // Over once its held members have made no correlated failure for a whole window. Not
+        // "no member joined for a window": after a blip a busy conductor goes on handing in the
+        // fleet's late reports, and single real failures join too — neither is the blip going on.
+        const correlatedAt = stillCorrelated ? now : Math.max(hold.startedAt.getTime(), correlatedAtMs ?? 0);
+        const quiet = now - correlatedAt > settings.holdWindowMs;
         if (quiet && !stillCorrelated) {
           // The scope recovered: no action for those that answer again; the rest are single failures.
           const late = await answeringNow(pending.map((m) => m.id));
@@ -215,7 +222,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             );
           }
         }
-        return { done: false, state: 'HELD', release: [] };
+        return { done: false, state: 'HELD', release: [], correlatedAtMs: correlatedAt };
       }
 
       // RELEASED: hand out as many as the recreation limits can take now; the others stay queued.

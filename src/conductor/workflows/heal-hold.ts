@@ -22,7 +22,7 @@ export const holdDecisionSignal = defineSignal<[HoldDecisionSignal]>(HOLD_DECISI
 
 const ROUND = '5 seconds';
 
-export async function healHoldWorkflow(holdId: string): Promise<string> {
+export async function healHoldWorkflow(holdId: string, correlatedAtMs?: number): Promise<string> {
   const decisions: HoldDecisionSignal[] = [];
   setHandler(holdDecisionSignal, (d) => {
     // Checked again by the activity; a malformed one is dropped here rather than failing a task.
@@ -31,7 +31,8 @@ export async function healHoldWorkflow(holdId: string): Promise<string> {
   });
   for (;;) {
     while (decisions.length) await db.decideHold({ holdId, ...decisions.shift()! });
-    const r = await db.holdRound(holdId);
+    const r = await db.holdRound(holdId, correlatedAtMs);
+    correlatedAtMs = r.correlatedAtMs ?? correlatedAtMs;
     for (const executionId of r.release) {
       try {
         await startChild(releasedActionWorkflow, {
@@ -46,6 +47,6 @@ export async function healHoldWorkflow(holdId: string): Promise<string> {
     if (r.done) return r.state;
     await condition(() => decisions.length > 0, ROUND);
     if (workflowInfo().continueAsNewSuggested && decisions.length === 0)
-      return continueAsNew<typeof healHoldWorkflow>(holdId);
+      return continueAsNew<typeof healHoldWorkflow>(holdId, correlatedAtMs);
   }
 }
