@@ -214,7 +214,11 @@ describe.skipIf(skip)('settling VNFs whose lifecycle workflow no longer runs', (
     // The create finished before the terminate: nothing to settle, so say so rather than pass.
     if (status !== 'PENDING_CREATE') return ctx.skip('the create finished before it could be terminated');
     const { results } = await pass();
-    expect(results[vnfId]!.status).toBe('ACTIVE');
+    // The create's last steps are local activities: one already running when the terminate came
+    // may still finish it (ACTIVE), and then the settle run finds the VNF moved on. Either way
+    // the VNF ends ACTIVE, monitored, and consistent.
+    if (results[vnfId]!.status === 'REFUSED') expect(results[vnfId]!.detail).toMatch(/moved on/);
+    else expect(results[vnfId]!.status).toBe('ACTIVE');
     const vnf = await stack.db.vnf.findUniqueOrThrow({ where: { id: vnfId } });
     expect(vnf.status).toBe('ACTIVE');
     expect(vnf.monitorActionId).toBeTruthy();

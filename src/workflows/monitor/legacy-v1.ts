@@ -74,6 +74,7 @@ const HISTORY_KEEP = 20;
 const shared = proxyActivities<MonitorActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  allowEagerDispatch: false, // placement by polling, as in workflow.ts
 });
 
 function loopActivities(w: { taskQueue: string; controlTaskQueue: string; heartbeatTimeoutMs: number }) {

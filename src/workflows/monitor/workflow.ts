@@ -93,6 +93,9 @@ const STOP_GRACE = '15 seconds';
 const shared = proxyActivities<MonitorActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  // pickProbeWorker places the loop on the worker that polls it (one with room): handed back
+  // eagerly, every loop would land on whichever worker ran the workflow task.
+  allowEagerDispatch: false,
 });
 
 function loopActivities(
