@@ -5,7 +5,7 @@
 // keeps recreations in flight under a limit per VIM and per fleet.
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
-import type { Db, Prisma } from '../../db/client.js';
+import { Prisma, type Db } from '../../db/client.js';
 import { loopQueueOf, workerPresenceWorkflowId } from '../../monitoring/contract.js';
 import type { MonitoringPolicy } from '../../monitoring/policy.js';
 import { guardedProbe, probeDriverFor, type PingEngine } from '../../probes/index.js';
@@ -38,6 +38,24 @@ export type CorrelateResult =
 /** Serialises correlation decisions and slot grants across conductor replicas. */
 const CORRELATE_LOCK = 72707370;
 const SLOTS_LOCK = 72707371;
+
+/**
+ * VNFs of a scope with a failure the monitor saw at or after `since`. The monitor's time
+ * (evidence.lastProbeAt), not the row's: after a blip a backlogged conductor goes on opening
+ * actions for failures seen during it, and those must not look like a new correlated failure.
+ * A failure a second vantage did not see (UNCONFIRMED) is the reporting worker's, not its VIM's.
+ */
+async function failedSince(tx: Prisma.TransactionClient, since: Date, scope: Prisma.Sql): Promise<number> {
+  const rows = await tx.$queryRaw<{ n: bigint }[]>`
+    SELECT count(DISTINCT p.vnf_id) AS n
+      FROM policy_action_executions p JOIN vnfs v ON v.id = p.vnf_id
+     WHERE ${scope}
+       AND p.started_at >= ${since}
+       AND (p.gate IS NULL OR p.gate <> 'UNCONFIRMED')
+       AND CASE WHEN p.evidence->>'lastProbeAt' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+                THEN (p.evidence->>'lastProbeAt')::timestamptz ELSE p.started_at END >= ${since}`;
+  return Number(rows[0]?.n ?? 0);
+}
 
 export function healGateActivities(
   db: Db,
@@ -190,7 +208,8 @@ export function healGateActivities(
     },
 
     /**
-     * Counts failures that started within the window in the action's VIM and reporting worker.
+     * Counts failures that started within the window in the action's VIM and reporting worker
+     * (started: seen by the monitor — not when a busy conductor got round to the report).
      * An open hold of either scope takes the action in; enough failures open one (once per scope:
      * a partial unique index) with an event on the VIM or worker.
      */
@@ -202,8 +221,6 @@ export function healGateActivities(
           include: { vnf: { include: { vim: true } } },
         });
         const since = new Date(Date.now() - settings.holdWindowMs);
-        // A failure a second vantage did not see is the reporting worker's, not its VIM's.
-        const countsAsFailure = { OR: [{ gate: null }, { gate: { not: 'UNCONFIRMED' } }] };
         const scopes: {
           type: 'vim' | 'worker';
           id: string;
@@ -217,14 +234,7 @@ export function healGateActivities(
               tx.vnf.count({
                 where: { vimId: row.vnf.vimId, deletedAt: null, monitorActionId: { not: null } },
               }),
-            failed: async () =>
-              (
-                await tx.policyActionExecution.findMany({
-                  where: { startedAt: { gte: since }, vnf: { vimId: row.vnf.vimId }, ...countsAsFailure },
-                  distinct: ['vnfId'],
-                  select: { vnfId: true },
-                })
-              ).length,
+            failed: () => failedSince(tx, since, Prisma.sql`v.vim_id = ${row.vnf.vimId}::uuid`),
           },
         ];
         if (row.reportedBy)
@@ -232,14 +242,7 @@ export function healGateActivities(
             type: 'worker',
             id: row.reportedBy,
             total: async () => args.vantageVnfs ?? 0,
-            failed: async () =>
-              (
-                await tx.policyActionExecution.findMany({
-                  where: { startedAt: { gte: since }, reportedBy: row.reportedBy, ...countsAsFailure },
-                  distinct: ['vnfId'],
-                  select: { vnfId: true },
-                })
-              ).length,
+            failed: () => failedSince(tx, since, Prisma.sql`p.reported_by = ${row.reportedBy}`),
           });
         for (const scope of scopes) {
           const open = await tx.healHold.findFirst({
