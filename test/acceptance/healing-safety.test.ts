@@ -271,6 +271,13 @@ describe.skipIf(skip)(
       expect(await running(ids)).toBe(BLIP_VNFS);
       await allProbing(ids);
       await Promise.all(before.slice(0, 5).map((i) => probesReach(i.ns)));
+      // The reconciliation (every 2 s here) left the monitors held on purpose alone: no monitor
+      // command (a resync each pass) ran on any of them.
+      const lifecycleIds = new Set(ids.map((id) => `vnf-lifecycle-${id}`));
+      const commands = (await listWorkflows(stack, `WorkflowType = 'monitorCommandWorkflow'`)).filter((w) =>
+        lifecycleIds.has(w.workflowId),
+      );
+      expect(commands, 'no monitor commands on the held VNFs').toEqual([]);
     });
 
     // ---- b. a real failure during a blip ----------------------------------------------

@@ -69,6 +69,16 @@ export async function reconcileMonitors({
     WHERE jsonb_path_exists(d.parsed, '$.vdus[*].monitoringPolicy ? (@ != null)')
       AND (v.deleted_at IS NULL OR v.id::text = ANY(${[...running.keys()]}))`;
 
+  // Monitors whose action waits in an open correlated-failure hold are HELD on purpose, VNF ACTIVE.
+  const inHold = new Set(
+    (
+      await db.$queryRaw<{ id: string }[]>`
+        SELECT DISTINCT p.vnf_id::text AS id FROM policy_action_executions p
+          JOIN heal_holds h ON h.id = p.hold_id
+         WHERE h.state IN ('HELD', 'RELEASED') AND p.gate IN ('HELD', 'RELEASED', 'QUEUED', 'RECREATING')`
+    ).map((r) => r.id),
+  );
+
   const command = async (vnfId: string, name: MonitorCommandName) => {
     try {
       await client.workflow.start(MONITOR_COMMAND_WORKFLOW, {
@@ -106,8 +116,10 @@ export async function reconcileMonitors({
     if (!r) await command(row.id, 'start');
     else if (r.actionId !== undefined && r.actionId !== row.action_id) await command(row.id, 'restart');
     else if (r.generation !== undefined && r.generation > row.generation) await command(row.id, 'resync');
-    // Held (watching, not acting) while the VNF is ACTIVE: the update that lifts it was lost.
-    else if (r.state === 'HELD' && row.status === 'ACTIVE') await command(row.id, 'resync');
+    // Held (watching, not acting) while the VNF is ACTIVE and no hold has its action: the update
+    // that lifts it was lost. (Resyncing a monitor held on purpose would churn it every pass.)
+    else if (r.state === 'HELD' && row.status === 'ACTIVE' && !inHold.has(row.id))
+      await command(row.id, 'resync');
     else if (r.generation !== undefined && r.generation < row.generation) {
       // Behind (a lost update signal): send what the database has; a monitor that has it ignores it.
       const set = await setup.monitorSet(row.id);
