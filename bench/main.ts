@@ -144,7 +144,16 @@ function jobs(name: string): Job[] {
       key: tkey(`n${n}`),
       command: flags(`fleet --vnfs ${n}${values.window ? ` --window ${windowS}` : ''}`),
       params: { vnfs: n, period, windowS, concurrency, engine },
-      run: (ctx, shared) => fleetScenario(ctx, { vnfs: n, period, windowS, concurrency, shared }),
+      run: (ctx, shared) =>
+        fleetScenario(ctx, {
+          vnfs: n,
+          period,
+          windowS,
+          concurrency,
+          shared,
+          // --smoke has no targets to meet: no wait for the loop checks.
+          presenceTimeoutS: smoke ? 0 : num(values.heartbeat, 'heartbeat', 45),
+        }),
     };
   };
   const detection = (n: number): Job => ({

@@ -189,7 +189,7 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
         value: `${fmt((upAt - downAt) / 1000, 1, 's')}`,
       },
       {
-        metric: `actions on the ${healthy.length} healthy VNFs (DEAD events, VNFs deleted, actions run)`,
+        metric: `actions on the healthy VNFs, all but the ${victims.length} faulted (DEAD events, VNFs deleted, actions run)`,
         value: `${healthyDead} / ${deleted!.n} / ${actions!.n}`,
         target: '0 / 0 / 0',
         met: healthyDead === 0 && Number(deleted!.n) === 0 && Number(actions!.n) === 0,
