@@ -8,9 +8,9 @@ import type { HealSettings } from '../../config.js';
 import { Prisma, type Db } from '../../db/client.js';
 import { loopQueueOf, workerPresenceWorkflowId } from '../../monitoring/contract.js';
 import type { MonitoringPolicy } from '../../monitoring/policy.js';
-import { guardedProbe, probeDriverFor, type PingEngine } from '../../probes/index.js';
-import { parseStoredVimConfig } from '../../vim/registry.js';
+import type { PingEngine } from '../../probes/index.js';
 import { healHoldsOpened, healUnconfirmed } from '../metrics.js';
+import { probeFromConductor } from './conductor-probe.js';
 import { writeVnfEvent } from './events.js';
 
 export interface ConfirmInput {
@@ -110,14 +110,7 @@ export function healGateActivities(
     /** Probes the target once from the conductor, with the monitor's driver and parameters; a round it could not run confirms nothing. */
     async confirmFailure(input: ConfirmInput): Promise<ConfirmResult> {
       const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId }, include: { vim: true } });
-      const cfg = parseStoredVimConfig(vnf.vim.type, vnf.vim.config);
-      const allowed = cfg.ok ? cfg.config.allowedCidrs : [];
-      const r = await guardedProbe(
-        probeDriverFor(input.policy.driver, pingEngine),
-        input.ip,
-        input.policy,
-        allowed,
-      );
+      const r = await probeFromConductor(vnf.vim, input.ip, input.policy, pingEngine);
       if (r.fault) {
         // The conductor could not probe: no second vantage, so no action (the monitor asks again).
         const detail = `not acted on: the conductor could not probe ${input.ip} to confirm the failure (${r.error}); fix the conductor's probe tool`;

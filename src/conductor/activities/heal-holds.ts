@@ -15,8 +15,7 @@ import {
   type ActionPhaseSignal,
   type PolicyActionInput,
 } from '../../monitoring/contract.js';
-import { guardedProbe, probeDriverFor } from '../../probes/index.js';
-import { parseStoredVimConfig } from '../../vim/registry.js';
+import { probeFromConductor } from './conductor-probe.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
 
 export type HoldDecision = 'release' | 'cancel';
@@ -92,17 +91,15 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       rows.map(async (r) => {
         const req = r.request as unknown as PolicyActionInput | null;
         if (!req) return false;
-        const cfg = parseStoredVimConfig(r.vnf.vim.type, r.vnf.vim.config);
         // Several tries: a member found failing here is acted on (recreated), and one lost probe
         // on a busy conductor must not be the evidence for that.
         for (let i = 0; i < END_PROBE_TRIES; i++) {
           if (i > 0) await sleep(END_PROBE_SPACING_MS);
-          const res = await guardedProbe(
-            probeDriverFor(req.policy.driver, 'batch'),
-            req.ip,
-            req.policy,
-            cfg.ok ? cfg.config.allowedCidrs : [],
-          ).catch((err: unknown) => ({ ok: false, fault: true, error: String(err) }));
+          const res = await probeFromConductor(r.vnf.vim, req.ip, req.policy).catch((err: unknown) => ({
+            ok: false,
+            fault: true,
+            error: String(err),
+          }));
           // A round the conductor could not run is no evidence of a failure: no action on it.
           if (res.ok || res.fault) return true;
         }
