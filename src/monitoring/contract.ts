@@ -129,6 +129,11 @@ export interface ActionPhaseSignal {
   actionId: string;
   episode: number;
   phase: string;
+  /**
+   * The conductor's own probe saw the held target answer: its hold takes no action for it, and
+   * the monitor ends the held episode (a target that still fails from here is judged afresh).
+   */
+  answered?: boolean;
 }
 
 export interface TargetStatus extends TargetCounters {

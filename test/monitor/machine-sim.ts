@@ -606,7 +606,7 @@ state: ${JSON.stringify(brief)}`,
       // A correlated-failure hold: the conductor acts later (released) or never (cancelled).
       const holdId = `h${episode}`;
       this.at(this.r.int(1000, 90_000), `hold ${holdId} decided`, () =>
-        this.decideHold(holdId, instanceId, action),
+        this.decideHold(holdId, episode, instanceId, action),
       );
       outcome = { result: 'deferred', detail: 'correlated failure in VIM v1', holdId };
     } else if (action !== 'log' && roll < 0.3)
@@ -631,10 +631,25 @@ state: ${JSON.stringify(brief)}`,
   }
 
   /** The conductor's decision on a held action: released (it acts, the set changes) or cancelled. */
-  private decideHold(holdId: string, instanceId: string, action: PolicyActionName): void {
+  private decideHold(holdId: string, episode: number, instanceId: string, action: PolicyActionName): void {
     if (this.vnfGone || this.completed) return;
     const live = this.dbVdus.some((v) => v.targets.some((t) => t.instanceId === instanceId));
-    if (!live || this.healthy.get(instanceId)) return; // recovered or replaced meanwhile: nothing to do
+    if (!live) return; // replaced meanwhile: nothing to do
+    // The hold's own probe saw it answer — even one this monitor still sees failing (its path
+    // flaky): no action, and the monitor is told so (the conductor signals before it records the
+    // answer, so a crash re-sends; the signal may be skipped only when the target answers anyway).
+    const healthy = this.healthy.get(instanceId) ?? false;
+    if (healthy || (!this.quiet && this.r.chance(0.4))) {
+      if (!healthy || this.r.chance(0.7))
+        this.feed({
+          type: 'actionPhase',
+          actionId: this.input.actionId,
+          episode,
+          phase: 'answered the conductor: no action',
+          answered: true,
+        });
+      return;
+    }
     if (!this.quiet && this.r.chance(0.3)) {
       this.cancelled.add(holdId);
       return;

@@ -207,6 +207,42 @@ describe('monitor shell: the healing gate', () => {
     await eventually('PROBING', async () => (await w.status(m.handle)).state === 'PROBING');
   });
 
+  it('a held target the hold saw answer: the episode ends, one still failing here is acted on afresh', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    (await w.action(m.vnfId, 0)).answer({
+      outcome: { result: 'deferred', detail: 'held: correlated failure in VIM v1', holdId: 'h1' },
+    });
+    await eventually('HELD', async () => (await w.status(m.handle)).state === 'HELD');
+    // A phase without `answered` only says where the action stands: the episode stays held.
+    await m.handle.signal('actionPhase', { actionId: m.actionId, episode: 1, phase: 'still held' });
+    await eventually(
+      'the phase shown',
+      async () => (await w.status(m.handle)).targets[0]?.reason === 'still held',
+    );
+    expect((await w.status(m.handle)).state).toBe('HELD');
+    const seen = w.loops.length;
+    await m.handle.signal('actionPhase', {
+      actionId: m.actionId,
+      episode: 1,
+      phase: 'answered the conductor: no action',
+      answered: true,
+    });
+    // This monitor's own probes may still fail (its path, not the target): it must not wait
+    // forever for a recovery it cannot see — the target is judged afresh, with fresh counts.
+    await eventually('PROBING', async () => (await w.status(m.handle)).state === 'PROBING');
+    const loop = await eventually('a loop judging t1 afresh', async () => {
+      const l = w.loops.slice(seen).findLast((x) => x.input.vnfId === m.vnfId && !x.ended);
+      if (l) return l;
+      const current = w.loops.findLast((x) => x.input.vnfId === m.vnfId && !x.ended);
+      return current?.controls.some((c) => c.command === 'update' && c.reset?.includes('t1'))
+        ? current
+        : undefined;
+    });
+    loop.end({ kind: 'failure', instanceId: 't1' });
+    expect((await w.action(m.vnfId, 1)).req).toMatchObject({ episode: 2, instanceId: 't1' });
+  });
+
   it('an unconfirmed failure: judged afresh and not acted on again before the conductor says', async () => {
     const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
     (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });

@@ -1,6 +1,7 @@
 // A correlated-failure hold's life, driven by its coordinator workflow
-// (healHoldWorkflow): members whose targets answer again leave it (their
-// monitors report the recovery); when the scope has recovered, the hold ends
+// (healHoldWorkflow): members whose targets answer again leave it (the
+// conductor probes them every round, and their monitors report recoveries
+// too); when the scope has recovered, the hold ends
 // with no action taken, and members that still fail are acted on one by one;
 // past its limit an operator releases or cancels it (or the auto-release
 // setting releases it), and released members are handed out no faster than
@@ -34,6 +35,18 @@ const OPEN = ['HELD', 'RELEASED'];
 /** Probes of a member still failing when its hold ends, before it counts as a real failure. */
 const END_PROBE_TRIES = 3;
 const END_PROBE_SPACING_MS = 1000;
+/** Conductor probes in flight at once (fping batches them; http_ping opens a connection each). */
+const PROBES_AT_ONCE = 2000;
+/** Signals to members' monitors in flight at once. */
+const SIGNALS_AT_ONCE = 64;
+
+/** fn over items, at most `size` at a time, results in order. */
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
 
 export function healHoldActivities(db: Db, client: Client, settings: HealSettings) {
   async function holdEvent(
@@ -59,19 +72,25 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
     });
   }
 
-  /** Tells members' monitors where their held action stands (shown in their status). */
-  async function notify(members: { vnfId: string; actionId: string; episode: number }[], phase: string) {
-    await Promise.all(
-      members.map((m) =>
-        client.workflow
-          .getHandle(monitorWorkflowId(m.vnfId))
-          .signal(SIGNAL_ACTION_PHASE, {
-            actionId: m.actionId,
-            episode: m.episode,
-            phase,
-          } satisfies ActionPhaseSignal)
-          .catch(() => undefined),
-      ),
+  /**
+   * Tells members' monitors where their held action stands (shown in their status); `answered`
+   * ends their held episodes. A few at a time: a hold can have thousands of members.
+   */
+  async function notify(
+    members: { vnfId: string; actionId: string; episode: number }[],
+    phase: string,
+    answered = false,
+  ) {
+    await inBatches(members, SIGNALS_AT_ONCE, (m) =>
+      client.workflow
+        .getHandle(monitorWorkflowId(m.vnfId))
+        .signal(SIGNAL_ACTION_PHASE, {
+          actionId: m.actionId,
+          episode: m.episode,
+          phase,
+          ...(answered ? { answered: true } : {}),
+        } satisfies ActionPhaseSignal)
+        .catch(() => undefined),
     );
   }
 
@@ -82,31 +101,69 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
    * released and its healthy VNF recreated.
    */
   async function answeringNow(ids: string[]): Promise<string[]> {
+    // Several tries: a member found failing here is acted on (recreated), and one lost probe on a
+    // busy conductor must not be the evidence for that. A round the conductor could not run is no
+    // evidence of a failure either: no action on it.
+    return answering(ids, END_PROBE_TRIES, true);
+  }
+
+  /**
+   * The given members whose target answers the conductor within `tries` probes (all members at
+   * once, so the batch engine sends them in a few fping processes). `faultAnswers`: whether a
+   * probe the conductor could not run counts as an answer.
+   */
+  async function answering(ids: string[], tries: number, faultAnswers: boolean): Promise<string[]> {
     if (!ids.length) return [];
     const rows = await db.policyActionExecution.findMany({
       where: { id: { in: ids } },
       select: { id: true, request: true, vnf: { select: { vim: { select: { type: true, config: true } } } } },
     });
-    const answers = await Promise.all(
-      rows.map(async (r) => {
-        const req = r.request as unknown as PolicyActionInput | null;
-        if (!req) return false;
-        // Several tries: a member found failing here is acted on (recreated), and one lost probe
-        // on a busy conductor must not be the evidence for that.
-        for (let i = 0; i < END_PROBE_TRIES; i++) {
-          if (i > 0) await sleep(END_PROBE_SPACING_MS);
-          const res = await probeFromConductor(r.vnf.vim, req.ip, req.policy).catch((err: unknown) => ({
-            ok: false,
-            fault: true,
-            error: String(err),
-          }));
-          // A round the conductor could not run is no evidence of a failure: no action on it.
-          if (res.ok || res.fault) return true;
-        }
-        return false;
-      }),
-    );
+    const answers = await inBatches(rows, PROBES_AT_ONCE, async (r) => {
+      const req = r.request as unknown as PolicyActionInput | null;
+      if (!req) return false;
+      for (let i = 0; i < tries; i++) {
+        if (i > 0) await sleep(END_PROBE_SPACING_MS);
+        const res = await probeFromConductor(r.vnf.vim, req.ip, req.policy).catch((err: unknown) => ({
+          ok: false,
+          fault: true,
+          error: String(err),
+        }));
+        if (res.ok || (faultAnswers && res.fault)) return true;
+      }
+      return false;
+    });
     return rows.filter((_, i) => answers[i]).map((r) => r.id);
+  }
+
+  /**
+   * Held members whose target answers the conductor now leave the hold with no action, without
+   * waiting for their monitors to report the recovery: after a blip of a large fleet those
+   * reports queue behind thousands of others for minutes, and the hold (and the real failures
+   * under it) with them. One answer is enough to take no action; a probe the conductor could not
+   * run is no answer here. Their monitors are told first (the held episode ends, a target that
+   * still fails from there is judged afresh), so a crash between the two re-sends, never loses it.
+   */
+  async function leaveOnAnswer(
+    pending: { id: string; vnfId: string; actionId: string; episode: number }[],
+  ): Promise<Set<string>> {
+    const ids = new Set(
+      await answering(
+        pending.map((m) => m.id),
+        1,
+        false,
+      ),
+    );
+    if (!ids.size) return ids;
+    await notify(
+      pending.filter((m) => ids.has(m.id)),
+      "answers the conductor's probe again: no action for this failure",
+      true,
+    );
+    await db.policyActionExecution.updateMany({
+      where: { id: { in: [...ids] }, gate: 'HELD' },
+      data: { gate: 'RECOVERED' },
+    });
+    return ids;
   }
 
   return {
@@ -128,8 +185,13 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
           startedAt: true,
         },
       });
-      const pending = members.filter((m) => m.gate === 'HELD');
-      const recovered = members.filter((m) => m.gate === 'RECOVERED').length;
+      let pending = members.filter((m) => m.gate === 'HELD');
+      let recovered = members.filter((m) => m.gate === 'RECOVERED').length;
+      if (hold.state === 'HELD') {
+        const left = await leaveOnAnswer(pending);
+        pending = pending.filter((m) => !left.has(m.id));
+        recovered += left.size;
+      }
       const markReleased = async (ids: string[], phase: string) => {
         if (!ids.length) return [];
         await db.policyActionExecution.updateMany({

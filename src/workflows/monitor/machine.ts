@@ -157,7 +157,7 @@ export type MachineEvent =
   | { type: 'pause'; actionId: string }
   | { type: 'resume'; actionId: string }
   | { type: 'update'; actionId: string; generation: number; vdus: MonitoredVdu[]; vnfStatus?: string }
-  | { type: 'actionPhase'; actionId: string; episode: number; phase: string }
+  | { type: 'actionPhase'; actionId: string; episode: number; phase: string; answered?: boolean }
   /** A malformed message (messages.ts says why). */
   | { type: 'ignored'; reason: string }
   | { type: 'loopStarted'; loopId: string; taskQueue: string }
@@ -393,8 +393,12 @@ export function step(state: MachineState, ev: MachineEvent, now: number): Step {
       }
       const a = s.actions[String(ev.episode)];
       if (a) a.phase = ev.phase;
-      const held = Object.values(s.episodes).find((e) => e.id === ev.episode && e.status === 'held');
-      if (held) held.reason = ev.phase;
+      const held = Object.entries(s.episodes).find(([, e]) => e.id === ev.episode && e.status === 'held');
+      if (!held) break;
+      held[1].reason = ev.phase;
+      // Its hold saw the target answer and takes no action for it: without this the episode would
+      // wait for a recovery this monitor may never see (its own path failing), acting on nothing.
+      if (ev.answered && held[1].holdId !== undefined) closeEpisode(s, held[0], true);
       break;
     }
     case 'loopStarted':

@@ -54,7 +54,17 @@ export function parseActionPhase(msg: unknown): Parsed<ActionPhaseSignal> {
     return bad('episode must be a whole number');
   if (typeof m.phase !== 'string' || m.phase.length > 500)
     return bad('phase must be a string of at most 500 characters');
-  return { ok: true, value: { actionId: head.value.actionId, episode: m.episode, phase: m.phase } };
+  if (m.answered !== undefined && typeof m.answered !== 'boolean')
+    return bad('answered must be true or false');
+  return {
+    ok: true,
+    value: {
+      actionId: head.value.actionId,
+      episode: m.episode,
+      phase: m.phase,
+      ...(m.answered === true ? { answered: true } : {}),
+    },
+  };
 }
 
 /**
