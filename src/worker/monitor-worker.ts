@@ -1,5 +1,6 @@
-// The monitor worker: vnfMonitorWorkflow and pickProbeWorker on the shared
-// monitor queue, probe loops on this process's own queue, loop control on a
+// The monitor worker: vnfMonitorWorkflow and, in a worker of its own that
+// stops polling while the conductor has this worker quarantined,
+// pickProbeWorker on the shared monitor queue; probe loops on this process's own queue, loop control on a
 // companion queue (so control messages never wait behind loops for a slot),
 // and this process's presence (one heartbeat stream for the whole worker; its
 // workflow tells the monitors of a dead worker to move their loops).
@@ -62,6 +63,10 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
   const loopQueue = loopQueueOf(opts.temporal.monitorTaskQueue, id);
   const probe: Prober = (t, allowedCidrs, signal) =>
     guardedProbe(probeDriverFor(t.policy.driver, opts.pingEngine), t.ip, t.policy, allowedCidrs, signal);
+  // The quarantine's end: placement resumes (see `placement` below).
+  let quarantineEnds: NodeJS.Timeout | undefined;
+  let placement: Worker | undefined;
+  let stopping = false;
   const registry = new LoopRegistry({
     loopQueue,
     maxLoops: opts.maxLoops,
@@ -69,20 +74,54 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     ...(opts.loopHeartbeatTimeoutMs ? { loopHeartbeatTimeoutMs: opts.loopHeartbeatTimeoutMs } : {}),
     probe,
     observer: opts.observer,
-    ...(opts.onQuarantine ? { onQuarantine: opts.onQuarantine } : {}),
+    onQuarantine: (untilMs, reason) => {
+      // Stop taking placements: a quarantined worker that merely refused them would draw a share
+      // of its own loops' re-placements, each refusal backing the monitor off (up to 30 s), so
+      // its fleet would take minutes to move to the other workers.
+      clearTimeout(quarantineEnds);
+      if (placement?.getState() === 'RUNNING') placement.shutdown();
+      quarantineEnds = setTimeout(() => placementResumes(), Math.max(0, untilMs - Date.now()));
+      opts.onQuarantine?.(untilMs, reason);
+    },
   });
   const activities = registry.activities();
   const base = { connection: opts.connection, namespace: opts.temporal.namespace, identity: `monitor-${id}` };
+  // Workflows only: activity tasks of the shared queue go to `placement`, which can stop polling.
   const workflows = await Worker.create({
     ...base,
     taskQueue: opts.temporal.monitorTaskQueue,
     workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle(MONITOR_WORKFLOWS_PATH)),
-    activities: {
-      pickProbeWorker: activities.pickProbeWorker,
-      ...presenceActivities({ client: opts.client, monitorTaskQueue: opts.temporal.monitorTaskQueue }),
-    },
     maxCachedWorkflows: opts.maxCachedWorkflows ?? 500,
   });
+  /** The shared queue's activities: placing loops (on this worker) and the fleet's presence chores. */
+  const createPlacement = () =>
+    Worker.create({
+      ...base,
+      taskQueue: opts.temporal.monitorTaskQueue,
+      activities: {
+        pickProbeWorker: activities.pickProbeWorker,
+        ...presenceActivities({ client: opts.client, monitorTaskQueue: opts.temporal.monitorTaskQueue }),
+      },
+    });
+  placement = await createPlacement();
+  let placementRuns: Promise<void> = Promise.resolve();
+  /** Runs `placement` until it is shut down (quarantine, shutdown); runs a new one when asked. */
+  const runPlacement = (w: Worker) => {
+    placementRuns = placementRuns
+      .then(() => w.run())
+      .catch((err: unknown) => {
+        opts.onPresenceLost?.(`placement worker stopped: ${(err as Error).message}`);
+      });
+  };
+  const placementResumes = () => {
+    quarantineEnds = undefined;
+    if (stopping || registry.quarantined()) return;
+    void createPlacement().then((w) => {
+      if (stopping) return;
+      placement = w;
+      runPlacement(w);
+    });
+  };
   const loops = await Worker.create({
     ...base,
     taskQueue: loopQueue,
@@ -110,7 +149,6 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     presenceTaskQueue: controlQueueOf(loopQueue),
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
   };
-  let stopping = false;
   /** Keeps this process's presence workflow running while the worker does. */
   const keepPresence = async () => {
     let wait = 1000;
@@ -148,12 +186,16 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     presenceWorkflowId,
     run: async () => {
       void keepPresence();
+      runPlacement(placement!);
       running = Promise.all([workflows.run(), loops.run(), control.run()]);
       await running;
+      await placementRuns;
     },
     shutdown: async () => {
       stopping = true;
+      clearTimeout(quarantineEnds);
       if (workflows.getState() === 'RUNNING') workflows.shutdown();
+      if (placement?.getState() === 'RUNNING') placement.shutdown();
       registry.drain();
       if (loops.getState() === 'RUNNING') loops.shutdown();
       if (control.getState() === 'RUNNING') control.shutdown();

@@ -579,6 +579,17 @@ describe.skipIf(skip)(
           ),
         );
         await allProbing(ids);
+        // Echoes alone could be the conductor's confirmations: each loop runs on another worker.
+        await until(
+          'every loop on a worker other than the quarantined one',
+          () => Promise.all(ids.map((id) => monitorView(stack, id))),
+          (views) =>
+            views.every((v) => {
+              const q = (v as { loop?: { taskQueue?: string } } | undefined)?.loop?.taskQueue;
+              return q !== undefined && q !== loopQueue;
+            }),
+          { timeoutMs: 60_000, everyMs: 1000, context: async () => stack.logTails(6) },
+        );
         await sleep(3000);
         const quiet = await brokenCalls();
         const echoesBefore = await Promise.all(before.map((i) => echoes(i.ns)));
