@@ -36,7 +36,7 @@ export type CorrelateResult =
   { held: false; detail: string } | { held: true; holdId: string; opened: boolean; detail: string };
 
 /** Serialises correlation decisions and slot grants across conductor replicas. */
-const CORRELATE_LOCK = 72707370;
+export const CORRELATE_LOCK = 72707370;
 const SLOTS_LOCK = 72707371;
 
 /**

@@ -17,6 +17,7 @@ import {
   type PolicyActionInput,
 } from '../../monitoring/contract.js';
 import { probeFromConductor } from './conductor-probe.js';
+import { CORRELATE_LOCK } from './heal-gate.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
 
 export type HoldDecision = 'release' | 'cancel';
@@ -229,7 +230,15 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             failing.length === 0
               ? `correlated failure over: all ${answered} held target(s) answer again; no action taken`
               : `correlated failure over: ${answered} held target(s) answer again, no action for them; ${failing.length} still failing, acted on one by one`;
-          await db.$transaction(async (tx) => {
+          const ended = await db.$transaction(async (tx) => {
+            // Joins take this lock too (correlateFailure): none lands in a hold that has ended.
+            await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CORRELATE_LOCK})`;
+            // A failure that joined during this look is not in it: it is judged next round, or it
+            // would stay held in an ended hold — its monitor waiting for good, a real fault never acted on.
+            const joined = await tx.policyActionExecution.count({
+              where: { holdId, gate: 'HELD', id: { notIn: members.map((m) => m.id) } },
+            });
+            if (joined) return false;
             await tx.healHold.update({
               where: { id: holdId },
               data: { state: 'ENDED', endedAt: new Date() },
@@ -238,7 +247,9 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
               recovered: answered,
               still_failing: failing.length,
             });
+            return true;
           });
+          if (!ended) return { done: false, state: 'HELD', release: [], correlatedAtMs: correlatedAt };
           const release = await markReleased(
             failing.map((m) => m.id),
             'the correlated failure is over and this target still fails: acted on',
@@ -322,11 +333,13 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       if (hold.state !== 'HELD')
         return { state: hold.state, detail: `hold ${args.holdId} is ${hold.state}: nothing to decide` };
       const state = args.decision === 'release' ? 'RELEASED' : 'CANCELLED';
-      const pending = await db.policyActionExecution.findMany({
-        where: { holdId: args.holdId, gate: 'HELD' },
-        select: { id: true, vnfId: true, actionId: true, episode: true },
-      });
-      await db.$transaction(async (tx) => {
+      const pending = await db.$transaction(async (tx) => {
+        // As a join does (correlateFailure): no failure joins while it is being decided.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CORRELATE_LOCK})`;
+        const pending = await tx.policyActionExecution.findMany({
+          where: { holdId: args.holdId, gate: 'HELD' },
+          select: { id: true, vnfId: true, actionId: true, episode: true },
+        });
         await tx.healHold.update({
           where: { id: args.holdId },
           data: {
@@ -349,6 +362,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
             ? `hold released by ${args.by}: ${pending.length} held action(s) run at the recreation limits`
             : `hold cancelled by ${args.by}: ${pending.length} held action(s) dropped; their targets are watched and acted on only after they recover and fail again`,
         );
+        return pending;
       });
       if (state === 'CANCELLED')
         await notify(pending, `held action cancelled by ${args.by}: no action until the target recovers`);
