@@ -149,43 +149,55 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     presenceTaskQueue: controlQueueOf(loopQueue),
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
   };
+  // Aborts the presence calls in flight at shutdown: a long poll left running past the client's
+  // close comes back UNAVAILABLE, and the SDK's retry of it then throws from a timer.
+  const presenceAbort = new AbortController();
+  let presenceWait = 1000;
   /** Keeps this process's presence workflow running while the worker does. */
   const keepPresence = async () => {
-    let wait = 1000;
     while (!stopping) {
       try {
-        const handle = await opts.client.workflow
-          .start(WORKER_PRESENCE_WORKFLOW_TYPE, {
-            workflowId: presenceWorkflowId,
-            taskQueue: opts.temporal.monitorTaskQueue,
-            args: [presenceInput],
-          })
-          .catch((err: unknown) => {
-            if (err instanceof WorkflowExecutionAlreadyStartedError)
-              return opts.client.workflow.getHandle(presenceWorkflowId);
-            throw err;
-          });
-        wait = 1000;
-        const r = (await handle.result()) as { worker: string; monitorsSignalled?: number };
+        await opts.client.connection.withAbortSignal(presenceAbort.signal, () => presenceRun());
         if (stopping) return;
-        opts.onPresenceLost?.(
-          `presence workflow ended (${r.worker}${r.monitorsSignalled !== undefined ? `, ${r.monitorsSignalled} monitors moved their loops` : ''}); starting it again`,
-        );
       } catch (err) {
         if (stopping) return;
         opts.onPresenceLost?.(`presence workflow: ${(err as Error).message}; retrying`);
       }
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(wait * 2, 30_000);
+      await new Promise((r) => {
+        const t = setTimeout(r, presenceWait);
+        presenceAbort.signal.addEventListener('abort', () => (clearTimeout(t), r(undefined)), { once: true });
+      });
+      presenceWait = Math.min(presenceWait * 2, 30_000);
     }
   };
+  /** One run of the presence workflow: started (or joined) and followed to its end. */
+  const presenceRun = async () => {
+    const handle = await opts.client.workflow
+      .start(WORKER_PRESENCE_WORKFLOW_TYPE, {
+        workflowId: presenceWorkflowId,
+        taskQueue: opts.temporal.monitorTaskQueue,
+        args: [presenceInput],
+      })
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return opts.client.workflow.getHandle(presenceWorkflowId);
+        throw err;
+      });
+    presenceWait = 1000;
+    const r = (await handle.result()) as { worker: string; monitorsSignalled?: number };
+    if (stopping) return;
+    opts.onPresenceLost?.(
+      `presence workflow ended (${r.worker}${r.monitorsSignalled !== undefined ? `, ${r.monitorsSignalled} monitors moved their loops` : ''}); starting it again`,
+    );
+  };
   let running: Promise<unknown> | undefined;
+  let presenceKept: Promise<void> = Promise.resolve();
   return {
     registry,
     loopQueue,
     presenceWorkflowId,
     run: async () => {
-      void keepPresence();
+      presenceKept = keepPresence();
       runPlacement(placement!);
       running = Promise.all([workflows.run(), loops.run(), control.run()]);
       await running;
@@ -199,7 +211,8 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
       registry.drain();
       if (loops.getState() === 'RUNNING') loops.shutdown();
       if (control.getState() === 'RUNNING') control.shutdown();
-      await running;
+      presenceAbort.abort();
+      await Promise.all([running, presenceKept]);
     },
   };
 }
