@@ -50,6 +50,24 @@ export function findTemporalCli(): string | undefined {
   return existsSync(home) ? home : undefined;
 }
 
+/** Builds `modules` with `go install` into `dir`, its output on this process's. */
+function goInstall(go: string, modules: string[], dir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(go, ['install', ...modules], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, GOBIN: dir },
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new StartupError(`go install ${modules.join(' ')} failed (exit ${code}); see the output above`),
+          ),
+    );
+  });
+}
+
 /** Returns an installed CLI, building the pinned version with Go if needed. */
 export async function ensureTemporalCli(log: (line: string) => void = console.error): Promise<string> {
   const found = findTemporalCli();
@@ -63,20 +81,7 @@ export async function ensureTemporalCli(log: (line: string) => void = console.er
   const dir = goBinDir() ?? join(homedir(), 'go', 'bin');
   mkdirSync(dir, { recursive: true });
   log(`building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${dir}; this takes a few minutes, once`);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, GOBIN: dir },
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new StartupError(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${code}); see the output above`),
-          ),
-    );
-  });
+  await goInstall(go, [TEMPORAL_CLI_MODULE], dir);
   const bin = join(dir, 'temporal');
   if (!existsSync(bin)) throw new StartupError(`go install finished but ${bin} is missing`);
   return bin;
@@ -131,22 +136,7 @@ export async function ensureTemporalServer(
   log(
     `building the Temporal server and sql tool (v${TEMPORAL_SERVER_VERSION}) into ${dir}; this takes minutes, once`,
   );
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', ...SERVER_MODULES], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, GOBIN: dir },
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new StartupError(
-              `go install ${SERVER_MODULES.join(' ')} failed (exit ${code}); see the output above`,
-            ),
-          ),
-    );
-  });
+  await goInstall(go, SERVER_MODULES, dir);
   const bins = findTemporalServer();
   if (!bins) throw new StartupError(`go install finished but the binaries are missing from ${dir}`);
   return bins;
