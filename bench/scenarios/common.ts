@@ -111,6 +111,26 @@ export function probeParams(p: Partial<ProbeParams> & { period: number }): Probe
   return { ...PROBE_DEFAULTS, ...p };
 }
 
+/** A fleet of one-VDU VNFs under one policy: its VNFD, an address each, and the detection floor (period × threshold + timeout). */
+export async function oneVduFleet(
+  ctx: Context,
+  a: { vnfs: number; period: number },
+  action: ProbeParams['action'],
+) {
+  const params = probeParams({ period: a.period, action });
+  const ips = ctx.takeIps(a.vnfs);
+  const vnfdId = await ctx.vnfd(params);
+  return {
+    params,
+    ips,
+    vnfdId,
+    periodMs: a.period * 1000,
+    floorMs: (a.period * params.failureThreshold + params.timeout) * 1000,
+    /** bringUp's items: one VNF per address. */
+    items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+  };
+}
+
 /** A random sample of `k` items (Fisher–Yates on a copy). */
 export function sample<T>(items: T[], k: number): T[] {
   const a = [...items];

@@ -12,7 +12,7 @@ import {
   bringUp,
   bringUpFigures,
   bringUpRows,
-  probeParams,
+  oneVduFleet,
   sample,
   sleep,
   type ScenarioOutput,
@@ -27,16 +27,12 @@ export interface DetectionArgs {
 }
 
 export async function detectionScenario(ctx: Context, a: DetectionArgs): Promise<ScenarioOutput> {
-  const params = probeParams({ period: a.period, action: 'log_and_kill' });
-  const periodMs = a.period * 1000;
-  const floorMs = (a.period * params.failureThreshold + params.timeout) * 1000;
-  const ips = ctx.takeIps(a.vnfs);
-  const vnfdId = await ctx.vnfd(params);
+  const { params, ips, items, periodMs, floorMs } = await oneVduFleet(ctx, a, 'log_and_kill');
   const capture = await Capture.start(ctx.fleet, ctx.dir, 'detection');
   let up;
   try {
     up = await bringUp(ctx, {
-      items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+      items,
       concurrency: a.concurrency,
       prefix: 'det',
     });

@@ -16,7 +16,7 @@ import {
   bringUp,
   bringUpFigures,
   bringUpRows,
-  probeParams,
+  oneVduFleet,
   sample,
   sleep,
   type ScenarioOutput,
@@ -34,13 +34,9 @@ export async function rollingScenario(ctx: Context, a: RollingArgs): Promise<Sce
   const cluster = ctx.stack.cluster;
   if (!cluster)
     throw new Error('the rolling scenario restarts Temporal services: run it with --temporal cluster');
-  const params = probeParams({ period: a.period, action: 'log_and_kill' });
-  const periodMs = a.period * 1000;
-  const floorMs = (a.period * params.failureThreshold + params.timeout) * 1000;
-  const ips = ctx.takeIps(a.vnfs);
-  const vnfdId = await ctx.vnfd(params);
+  const { params, ips, items, periodMs, floorMs } = await oneVduFleet(ctx, a, 'log_and_kill');
   const up = await bringUp(ctx, {
-    items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+    items,
     concurrency: a.concurrency,
     prefix: 'roll',
   });

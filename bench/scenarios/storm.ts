@@ -15,7 +15,7 @@ import {
   bringUp,
   bringUpFigures,
   bringUpRows,
-  probeParams,
+  oneVduFleet,
   sample,
   sleep,
   type ScenarioOutput,
@@ -42,13 +42,9 @@ interface HoldRow {
 }
 
 export async function stormScenario(ctx: Context, a: StormArgs): Promise<ScenarioOutput> {
-  const params = probeParams({ period: a.period, action: 'log_and_kill' });
-  const periodMs = a.period * 1000;
-  const floorMs = (a.period * params.failureThreshold + params.timeout) * 1000;
-  const ips = ctx.takeIps(a.vnfs);
-  const vnfdId = await ctx.vnfd(params);
+  const { params, ips, items, periodMs, floorMs } = await oneVduFleet(ctx, a, 'log_and_kill');
   const up = await bringUp(ctx, {
-    items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+    items,
     concurrency: a.concurrency,
     prefix: 'storm',
   });
