@@ -6,6 +6,7 @@
 // workflow tells the monitors of a dead worker to move their loops).
 // Never imports the database (test/import-graph.test.ts checks).
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
@@ -152,43 +153,35 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
   // Aborts the presence calls in flight at shutdown: a long poll left running past the client's
   // close comes back UNAVAILABLE, and the SDK's retry of it then throws from a timer.
   const presenceAbort = new AbortController();
-  let presenceWait = 1000;
-  /** Keeps this process's presence workflow running while the worker does. */
+  /** Keeps this process's presence workflow running while the worker does (run under presenceAbort). */
   const keepPresence = async () => {
+    let wait = 1000;
     while (!stopping) {
       try {
-        await opts.client.connection.withAbortSignal(presenceAbort.signal, () => presenceRun());
+        const handle = await opts.client.workflow
+          .start(WORKER_PRESENCE_WORKFLOW_TYPE, {
+            workflowId: presenceWorkflowId,
+            taskQueue: opts.temporal.monitorTaskQueue,
+            args: [presenceInput],
+          })
+          .catch((err: unknown) => {
+            if (err instanceof WorkflowExecutionAlreadyStartedError)
+              return opts.client.workflow.getHandle(presenceWorkflowId);
+            throw err;
+          });
+        wait = 1000;
+        const r = (await handle.result()) as { worker: string; monitorsSignalled?: number };
         if (stopping) return;
+        opts.onPresenceLost?.(
+          `presence workflow ended (${r.worker}${r.monitorsSignalled !== undefined ? `, ${r.monitorsSignalled} monitors moved their loops` : ''}); starting it again`,
+        );
       } catch (err) {
         if (stopping) return;
         opts.onPresenceLost?.(`presence workflow: ${(err as Error).message}; retrying`);
       }
-      await new Promise((r) => {
-        const t = setTimeout(r, presenceWait);
-        presenceAbort.signal.addEventListener('abort', () => (clearTimeout(t), r(undefined)), { once: true });
-      });
-      presenceWait = Math.min(presenceWait * 2, 30_000);
+      await sleep(wait, undefined, { signal: presenceAbort.signal }).catch(() => undefined);
+      wait = Math.min(wait * 2, 30_000);
     }
-  };
-  /** One run of the presence workflow: started (or joined) and followed to its end. */
-  const presenceRun = async () => {
-    const handle = await opts.client.workflow
-      .start(WORKER_PRESENCE_WORKFLOW_TYPE, {
-        workflowId: presenceWorkflowId,
-        taskQueue: opts.temporal.monitorTaskQueue,
-        args: [presenceInput],
-      })
-      .catch((err: unknown) => {
-        if (err instanceof WorkflowExecutionAlreadyStartedError)
-          return opts.client.workflow.getHandle(presenceWorkflowId);
-        throw err;
-      });
-    presenceWait = 1000;
-    const r = (await handle.result()) as { worker: string; monitorsSignalled?: number };
-    if (stopping) return;
-    opts.onPresenceLost?.(
-      `presence workflow ended (${r.worker}${r.monitorsSignalled !== undefined ? `, ${r.monitorsSignalled} monitors moved their loops` : ''}); starting it again`,
-    );
   };
   let running: Promise<unknown> | undefined;
   let presenceKept: Promise<void> = Promise.resolve();
@@ -197,7 +190,7 @@ export async function createMonitorWorker(opts: MonitorWorkerOptions): Promise<M
     loopQueue,
     presenceWorkflowId,
     run: async () => {
-      presenceKept = keepPresence();
+      presenceKept = opts.client.connection.withAbortSignal(presenceAbort.signal, keepPresence);
       runPlacement(placement!);
       running = Promise.all([workflows.run(), loops.run(), control.run()]);
       await running;
