@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import type { Context } from '../context.js';
 import { fmt, type Row } from '../results.js';
 import { benchVnfd } from '../vnfd.js';
-import { probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
+import { oneVduFleet, probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
 
 export interface ApiArgs {
   vnfs: number;
@@ -100,16 +100,11 @@ async function measure(ctx: Context, a: ApiArgs, ids: string[], phase: string): 
 }
 
 export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOutput> {
-  const params = probeParams({ period: a.period });
-  const ips = ctx.takeIps(a.vnfs);
-  const vnfdId = await ctx.vnfd(params);
+  const { items } = await oneVduFleet(ctx, a);
   // Idle first: no monitor worker, so the N monitors wait and nothing probes or heartbeats.
   if (ctx.stack.pid('monitor')) await ctx.stack.stopService('monitor');
   ctx.log(`creating ${a.vnfs} VNFs with the monitor worker stopped`);
-  const created = await ctx.createVnfs(
-    ips.map((ip) => ({ vnfdId, ips: [ip] })),
-    { concurrency: a.concurrency, prefix: 'api' },
-  );
+  const created = await ctx.createVnfs(items, { concurrency: a.concurrency, prefix: 'api' });
   try {
     await sleep(2000);
     const idle = await measure(ctx, a, created.ids, 'idle (monitors stopped)');

@@ -115,7 +115,7 @@ export function probeParams(p: Partial<ProbeParams> & { period: number }): Probe
 export async function oneVduFleet(
   ctx: Context,
   a: { vnfs: number; period: number },
-  action: ProbeParams['action'],
+  action: ProbeParams['action'] = PROBE_DEFAULTS.action,
 ) {
   const params = probeParams({ period: a.period, action });
   const ips = ctx.takeIps(a.vnfs);

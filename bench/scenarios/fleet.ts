@@ -14,7 +14,7 @@ import {
   bringUpFigures,
   bringUpRows,
   monitorIds,
-  probeParams,
+  oneVduFleet,
   sample,
   sleep,
   type ScenarioOutput,
@@ -35,17 +35,14 @@ export const RSS_LIMIT_MIB = 1536;
 const SUB_WINDOWS = 5;
 
 export async function fleetScenario(ctx: Context, a: FleetArgs): Promise<ScenarioOutput> {
-  const params = probeParams({ period: a.period });
-  const periodMs = a.period * 1000;
-  const ips = ctx.takeIps(a.vnfs);
-  const vnfdId = await ctx.vnfd(params);
+  const { ips, items, periodMs } = await oneVduFleet(ctx, a);
   const capture = await Capture.start(ctx.fleet, ctx.dir, 'fleet');
   let log;
   let up;
   const notes: string[] = [];
   try {
     up = await bringUp(ctx, {
-      items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+      items,
       concurrency: a.concurrency,
       prefix: 'fleet',
     });

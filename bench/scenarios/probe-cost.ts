@@ -10,7 +10,7 @@ import { Blackbox, ScrapeLoop } from '../blackbox.js';
 import { measureWindows, spread } from '../windows.js';
 import { fmt, int, type Row } from '../results.js';
 import { freePort } from '../../src/temporal/dev-server.js';
-import { bringUp, bringUpFigures, probeParams, sleep, type ScenarioOutput } from './common.js';
+import { bringUp, bringUpFigures, oneVduFleet, sleep, type ScenarioOutput } from './common.js';
 
 export interface ProbeCostArgs {
   targets: number;
@@ -24,17 +24,14 @@ export interface ProbeCostArgs {
 const SUB_WINDOWS = 5;
 
 export async function probeCostScenario(ctx: Context, a: ProbeCostArgs): Promise<ScenarioOutput> {
-  const params = probeParams({ period: a.period });
-  const periodMs = a.period * 1000;
-  const ips = ctx.takeIps(a.targets);
-  const vnfdId = await ctx.vnfd(params);
+  const { params, ips, items, periodMs } = await oneVduFleet(ctx, { vnfs: a.targets, period: a.period });
   let up;
   let bb: Blackbox | undefined;
   let loop: ScrapeLoop | undefined;
   let capture: Capture | undefined;
   try {
     up = await bringUp(ctx, {
-      items: ips.map((ip) => ({ vnfdId, ips: [ip] })),
+      items,
       concurrency: a.concurrency,
       prefix: 'cost',
     });
