@@ -90,6 +90,11 @@ export interface Episode {
   reason?: string;
   /** held by a correlated-failure hold (not by the VNF's status): that hold's id. */
   holdId?: string;
+  /**
+   * The worker whose report opened the episode: a deferred action (waiting_retry) still names it,
+   * so repeated unconfirmed failures count against that worker's probe path.
+   */
+  vantage?: { taskQueue: string; vnfs: number };
 }
 
 /** What survives continue-as-new: the state machine's durable state (machine.ts carry()). */

@@ -260,6 +260,21 @@ describe('monitor shell: the healing gate', () => {
     expect(Date.parse(t.retryAt!) - Date.now()).toBeGreaterThan(30_000);
     expect(w.actions.filter((x) => x.req.vnfId === m.vnfId)).toHaveLength(1);
   });
+
+  it('the action deferred after an unconfirmed failure still names the worker that saw it fail', async () => {
+    // Without the vantage the conductor cannot count the repeat against that worker's probe path,
+    // and a worker whose probes always fail would never be quarantined.
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    (await w.liveLoop(m.vnfId)).end({ kind: 'failure', instanceId: 't1' });
+    const seen = w.loops.length;
+    (await w.action(m.vnfId, 0)).answer({
+      outcome: { result: 'unconfirmed', detail: 'answers the conductor', retryAfterMs: 2000 },
+    });
+    (await w.liveLoop(m.vnfId, seen)).end({ kind: 'failure', instanceId: 't1' });
+    const again = await w.action(m.vnfId, 1);
+    expect(again.req.episode).toBe(2);
+    expect(again.req.vantage?.taskQueue).toBe(w.queue);
+  });
 });
 
 describe('monitor shell: continue-as-new', () => {

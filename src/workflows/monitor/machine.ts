@@ -620,7 +620,12 @@ function openEpisode(
   cmds: Command[],
   vantage?: PolicyActionInput['vantage'],
 ): void {
-  const ep: Episode = { id: s.nextEpisode++, openedAt: now, status: 'acting' };
+  const ep: Episode = {
+    id: s.nextEpisode++,
+    openedAt: now,
+    status: 'acting',
+    ...(vantage ? { vantage } : {}),
+  };
   s.episodes[t.instanceId] = ep;
   const retry = s.retries[t.instanceId];
   if (s.hold) {
@@ -810,7 +815,7 @@ function settle(s: MachineState, now: number, cmds: Command[]): void {
       if (ep?.status !== 'waiting_retry' || (ep.retryAt ?? 0) > now) continue;
       if (s.hold) ep.status = 'held';
       else if (vnfWideAction(s)) ep.status = 'covered';
-      else startAction(s, t, ep, now, cmds);
+      else startAction(s, t, ep, now, cmds, ep.vantage);
     }
   }
   // Continue-as-new once nothing is in flight that the new run could not pick up.
