@@ -3,6 +3,7 @@
 // from its own vantage, looks for failures correlated across the action's
 // VIM or reporting worker (and holds destructive actions there if so), and
 // keeps recreations in flight under a limit per VIM and per fleet.
+import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
 import { Prisma, type Db } from '../../db/client.js';
@@ -79,7 +80,8 @@ export function healGateActivities(
       }))
         if (w.workflowId.startsWith(prefix))
           live.push(loopQueueOf(monitorTaskQueue, w.workflowId.slice(prefix.length)));
-    } catch {
+    } catch (err) {
+      log.warn('live monitor workers unknown (visibility): no quarantine', { error: (err as Error).message });
       return 0;
     }
     const others = live.filter((q) => q !== worker);
@@ -179,7 +181,10 @@ export function healGateActivities(
       // Already out of probing: its loops are moving; nothing to add.
       if ((await quarantined([worker])).size) return { confirmed: false, detail };
       // Never the last worker that probes: an unreliable path beats none at all (actions are gated anyway).
-      if ((await otherProbingWorkers(worker)) < 1) return { confirmed: false, detail };
+      if ((await otherProbingWorkers(worker)) < 1) {
+        log.warn('monitor worker not quarantined: no other worker probes', { worker, faults });
+        return { confirmed: false, detail };
+      }
       const reason = `${faults} failures it reported within ${settings.holdLimitMs / 1000} s were not confirmed by the conductor`;
       await db.event.create({
         data: {
