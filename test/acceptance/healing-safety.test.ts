@@ -532,15 +532,19 @@ describe.skipIf(skip)(
         const broken = await stack.start('monitor2', { PATH: `${bin}:${process.env.PATH}` });
         const loopQueue = /"loopQueue":"([^"]+)"/.exec(broken.tail())?.[1];
         expect(loopQueue, 'the broken worker logs its loop queue').toBeTruthy();
-        // The healthy worker frozen (alive, not polling) while the VNFs are created: their loops,
-        // and those of the healthy worker (heartbeat timeout), start on the broken worker.
-        const healthy = stack.service('monitor');
-        process.kill(healthy.pid, 'SIGSTOP');
+        // The healthy worker out while the VNFs are created: every loop starts on the broken worker,
+        // and its unconfirmed failures are recorded — but no quarantine while it is the only worker
+        // that probes (never the last one). (Frozen instead, the healthy worker would still take
+        // placements it cannot run, and loops would land on either worker by chance.)
+        await stack.stop('monitor');
         let ids: string[] = [];
         try {
           ids = await Promise.all([0, 1, 2].map((i) => createVnf(stack, vnfdId, `brokenpath-${i}`)));
           for (const id of ids) await waitStatus(stack, id, 'ACTIVE', 120_000);
-          await until('the broken worker probing', brokenCalls, (c) => c > 3, { timeoutMs: 60_000 });
+          await until('the broken worker probing', brokenCalls, (c) => c >= 1, {
+            timeoutMs: 60_000,
+            context: async () => stack.logTails(6),
+          });
           // Its failures are not confirmed by the conductor (the targets answer it).
           await until(
             'unconfirmed failures recorded against the broken worker',
@@ -552,7 +556,9 @@ describe.skipIf(skip)(
             { timeoutMs: 90_000, everyMs: 1000, context: async () => stack.logTails(6) },
           );
         } finally {
-          process.kill(healthy.pid, 'SIGCONT');
+          // Back: the loops still on the broken worker report their next failures (each VNF's
+          // action is retried after 30 s), and with another worker probing those get it quarantined.
+          await stack.start('monitor');
         }
         const before = await instances(ids);
         // Its repeated unconfirmed failures take it out of probing.
@@ -564,7 +570,18 @@ describe.skipIf(skip)(
               [loopQueue],
             ),
           (r) => Number(r[0]!.n) >= 1 && broken.tail().includes('quarantined by the conductor'),
-          { timeoutMs: 120_000, everyMs: 1000, context: async () => stack.logTails(6) },
+          {
+            timeoutMs: 120_000,
+            everyMs: 1000,
+            context: async () => {
+              const gates = await stack.sql(
+                `SELECT vnf_id, episode, gate, reported_by, result->>'result' AS result, started_at
+                   FROM policy_action_executions ORDER BY started_at`,
+              );
+              const faults = await stack.sql(`SELECT worker, vnf_id, at FROM probe_path_faults ORDER BY at`);
+              return `${JSON.stringify(gates)}\nfaults: ${JSON.stringify(faults)}\n${stack.logTails(6)}`;
+            },
+          },
         );
         // Its VNFs are probed from the healthy worker and never acted on.
         // (the monitors retry placing their loops with a back-off of up to 30 s)
