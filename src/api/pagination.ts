@@ -52,3 +52,19 @@ export function nextLinks(req: Request, collection: string, more: boolean, lastI
   const href = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}${req.path}?${params}`;
   return { [`${collection}_links`]: [{ rel: 'next' as const, href }] };
 }
+
+/**
+ * One page of a collection: `marker` resolved through `findMarker` (which applies the caller's
+ * tenant scope), `limit` + 1 rows fetched after it, and the next page's link.
+ */
+export async function keysetPage<Row extends { id: string }>(
+  req: Request,
+  collection: string,
+  query: { marker?: string | undefined; limit: number },
+  findMarker: (id: string) => Promise<Cursor | null>,
+  fetchRows: (cursor: Cursor | undefined, take: number) => Promise<Row[]>,
+) {
+  const cursor = await resolveMarker(query.marker, findMarker);
+  const page = takePage(await fetchRows(cursor, query.limit + 1), query.limit);
+  return { items: page.items, links: nextLinks(req, collection, page.more, page.items.at(-1)?.id) };
+}

@@ -6,8 +6,9 @@ import type { Prisma } from '../../db/client.js';
 import { validateVimConfig, vimConflicts } from '../../vim/registry.js';
 import type { ApiDeps } from '../deps.js';
 import { conflict, invalidInput, notFound, type FieldProblem } from '../errors.js';
+import { deleteUnused } from '../delete-unused.js';
 import { recordEvent } from '../events.js';
-import { after, keysetOrder, nextLinks, resolveMarker, takePage } from '../pagination.js';
+import { after, keysetOrder, keysetPage } from '../pagination.js';
 import { route, type AnyRoute } from '../route.js';
 import { idParam, links } from '../schemas/common.js';
 import { vimCreateBody, vimListQuery, vimUpdateBody, vimView as vimViewSchema } from '../schemas/vim.js';
@@ -124,28 +125,25 @@ export function vimRoutes({ db }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const cursor = await resolveMarker(query.marker, (id) =>
-          db.vim.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+        const page = await keysetPage(
+          req,
+          'vims',
+          query,
+          (id) => db.vim.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+          (cursor, take) =>
+            db.vim.findMany({
+              where: {
+                ...scope,
+                deletedAt: null,
+                ...(query.name !== undefined ? { name: query.name } : {}),
+                ...(query.type !== undefined ? { type: query.type } : {}),
+                ...after(cursor),
+              },
+              orderBy: keysetOrder,
+              take,
+            }),
         );
-        const rows = await db.vim.findMany({
-          where: {
-            ...scope,
-            deletedAt: null,
-            ...(query.name !== undefined ? { name: query.name } : {}),
-            ...(query.type !== undefined ? { type: query.type } : {}),
-            ...after(cursor),
-          },
-          orderBy: keysetOrder,
-          take: query.limit + 1,
-        });
-        const page = takePage(rows, query.limit);
-        return {
-          status: 200,
-          body: {
-            vims: page.items.map(vimView),
-            ...nextLinks(req, 'vims', page.more, page.items.at(-1)?.id),
-          },
-        };
+        return { status: 200, body: { vims: page.items.map(vimView), ...page.links } };
       },
     }),
 
@@ -224,31 +222,7 @@ export function vimRoutes({ db }: ApiDeps): AnyRoute[] {
       responses: { 204: { description: 'Deleted' } },
       errors: [401, 404, 409],
       handler: async ({ params: p, principal }) => {
-        await db.$transaction(async (tx) => {
-          const vim = await tx.vim.findFirst({
-            where: { id: p.vim_id, deletedAt: null, ...scopeOf(principal) },
-          });
-          if (!vim) throw vimNotFound(p.vim_id);
-          // VNF create holds this row FOR SHARE: a VNF being created now is counted below.
-          const locked = await tx.$queryRaw<{ id: string }[]>`
-            SELECT id FROM vims WHERE id = ${vim.id}::uuid AND deleted_at IS NULL FOR UPDATE`;
-          if (!locked.length) throw vimNotFound(p.vim_id);
-          const users = await tx.vnf.count({ where: { vimId: vim.id, deletedAt: null } });
-          if (users)
-            throw conflict(
-              'VimInUseException',
-              `VIM ${vim.id} is still used by ${users} VNF${users > 1 ? 's' : ''}`,
-            );
-          await tx.vim.update({ where: { id: vim.id }, data: { deletedAt: new Date() } });
-          await recordEvent(tx, {
-            tenantId: vim.tenantId,
-            resourceType: 'vim',
-            resourceId: vim.id,
-            state: 'Not Applicable',
-            type: 'DELETE',
-            message: 'VIM deleted',
-          });
-        });
+        await db.$transaction((tx) => deleteUnused(tx, 'vim', p.vim_id, scopeOf(principal), vimNotFound));
         return { status: 204 };
       },
     }),

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import type { Prisma } from '../../db/client.js';
 import type { ApiDeps } from '../deps.js';
-import { conflict, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
+import { deleteUnused } from '../delete-unused.js';
 import { recordEvent } from '../events.js';
-import { after, keysetOrder, nextLinks, resolveMarker, takePage } from '../pagination.js';
+import { after, keysetOrder, keysetPage } from '../pagination.js';
 import { route, type AnyRoute } from '../route.js';
 import { idParam, links } from '../schemas/common.js';
 import { vnfdCreateBody, vnfdListQuery, vnfdView as vnfdViewSchema } from '../schemas/vnfd.js';
@@ -74,28 +75,25 @@ export function vnfdRoutes({ db }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const cursor = await resolveMarker(query.marker, (id) =>
-          db.vnfd.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+        const page = await keysetPage(
+          req,
+          'vnfds',
+          query,
+          (id) => db.vnfd.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+          (cursor, take) =>
+            db.vnfd.findMany({
+              where: {
+                ...scope,
+                deletedAt: null,
+                ...(query.template_source !== 'all' ? { templateSource: query.template_source } : {}),
+                ...(query.name !== undefined ? { name: query.name } : {}),
+                ...after(cursor),
+              },
+              orderBy: keysetOrder,
+              take,
+            }),
         );
-        const rows = await db.vnfd.findMany({
-          where: {
-            ...scope,
-            deletedAt: null,
-            ...(query.template_source !== 'all' ? { templateSource: query.template_source } : {}),
-            ...(query.name !== undefined ? { name: query.name } : {}),
-            ...after(cursor),
-          },
-          orderBy: keysetOrder,
-          take: query.limit + 1,
-        });
-        const page = takePage(rows, query.limit);
-        return {
-          status: 200,
-          body: {
-            vnfds: page.items.map(vnfdView),
-            ...nextLinks(req, 'vnfds', page.more, page.items.at(-1)?.id),
-          },
-        };
+        return { status: 200, body: { vnfds: page.items.map(vnfdView), ...page.links } };
       },
     }),
 
@@ -129,32 +127,7 @@ export function vnfdRoutes({ db }: ApiDeps): AnyRoute[] {
       responses: { 204: { description: 'Deleted' } },
       errors: [401, 404, 409],
       handler: async ({ params: p, principal }) => {
-        await db.$transaction(async (tx) => {
-          const vnfd = await tx.vnfd.findFirst({
-            where: { id: p.vnfd_id, deletedAt: null, ...scopeOf(principal) },
-          });
-          if (!vnfd) throw vnfdNotFound(p.vnfd_id);
-          // VNF create holds this row FOR SHARE: a VNF being created now is counted below.
-          const locked = await tx.$queryRaw<{ id: string }[]>`
-            SELECT id FROM vnfds WHERE id = ${vnfd.id}::uuid AND deleted_at IS NULL FOR UPDATE`;
-          if (!locked.length) throw vnfdNotFound(p.vnfd_id);
-          const users = await tx.vnf.count({ where: { vnfdId: vnfd.id, deletedAt: null } });
-          if (users) {
-            throw conflict(
-              'VNFDInUse',
-              `VNFD ${vnfd.id} is still used by ${users} VNF${users > 1 ? 's' : ''}`,
-            );
-          }
-          await tx.vnfd.update({ where: { id: vnfd.id }, data: { deletedAt: new Date() } });
-          await recordEvent(tx, {
-            tenantId: vnfd.tenantId,
-            resourceType: 'vnfd',
-            resourceId: vnfd.id,
-            state: 'Not Applicable',
-            type: 'DELETE',
-            message: 'VNFD deleted',
-          });
-        });
+        await db.$transaction((tx) => deleteUnused(tx, 'vnfd', p.vnfd_id, scopeOf(principal), vnfdNotFound));
         return { status: 204 };
       },
     }),

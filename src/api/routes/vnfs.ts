@@ -12,7 +12,7 @@ import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { ApiDeps } from '../deps.js';
 import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
 import { mgmtIpProblems } from '../mgmt-ips.js';
-import { nextLinks, resolveMarker, takePage } from '../pagination.js';
+import { keysetPage } from '../pagination.js';
 import { route, type AnyRoute } from '../route.js';
 import { idParam, links, MAX_NAME } from '../schemas/common.js';
 import {
@@ -165,29 +165,29 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const cursor = await resolveMarker(query.marker, (id) =>
-          db.vnf.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+        const page = await keysetPage(
+          req,
+          'vnfs',
+          query,
+          (id) => db.vnf.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+          (cursor, take) =>
+            listVnfRecords(
+              db,
+              {
+                ...scope,
+                name: query.name,
+                status: query.status,
+                vnfdId: query.vnfd_id,
+                vimId: query.vim_id,
+              },
+              cursor,
+              take,
+            ),
         );
-        const rows = await listVnfRecords(
-          db,
-          {
-            ...scope,
-            name: query.name,
-            status: query.status,
-            vnfdId: query.vnfd_id,
-            vimId: query.vim_id,
-          },
-          cursor,
-          query.limit + 1,
-        );
-        const page = takePage(rows, query.limit);
         const known = await facts.get(page.items.map((v) => v.vnfdId));
         return {
           status: 200,
-          body: {
-            vnfs: page.items.map((v) => vnfView(v, known.get(v.vnfdId)!)),
-            ...nextLinks(req, 'vnfs', page.more, page.items.at(-1)?.id),
-          },
+          body: { vnfs: page.items.map((v) => vnfView(v, known.get(v.vnfdId)!)), ...page.links },
         };
       },
     }),
