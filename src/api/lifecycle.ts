@@ -10,7 +10,6 @@ import {
   ServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
@@ -29,6 +28,7 @@ import {
 } from '../conductor/contract.js';
 import { requestMonitorCommand, type MonitorCommandAnswer } from '../monitoring/status.js';
 import type { Logger } from '../logger.js';
+import { endedBeforeAccepting } from '../temporal/update-aborted.js';
 import { ApiError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -126,7 +126,7 @@ export class Lifecycle {
             `VNF ${vnfId} is in use: another operation is running on it; try again when it has finished`,
           );
         }
-        if (err instanceof WorkflowUpdateFailedError) {
+        if (endedBeforeAccepting(err)) {
           // The workflow ended without answering: terminated, typically by a
           // force delete that replaced it. The operation did not run.
           this.count(req.operation, 'replaced');

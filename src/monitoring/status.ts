@@ -26,6 +26,7 @@ import {
   type MonitorStatus,
   type ProbeLoopHeartbeat,
 } from './contract.js';
+import { endedBeforeAccepting } from '../temporal/update-aborted.js';
 
 export interface MonitorView extends MonitorStatus {
   workflowId: string;
@@ -122,6 +123,8 @@ export async function requestMonitorCommand(
       const handle = await startWorkflowOperation.workflowHandle();
       return { kind: 'done', result: (await handle.result()) as LifecycleResult };
     } catch (err) {
+      // Replaced before it answered (a force delete took the VNF over): busy as well.
+      if (endedBeforeAccepting(err)) return { kind: 'busy' };
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // The tail of an operation that has just finished, or a longer one: retry briefly.
       if (Date.now() > busyUntil) return { kind: 'busy' };

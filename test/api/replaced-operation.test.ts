@@ -1,7 +1,10 @@
 // Found by the chaos test (test/chaos, CHAOS_SEED=1658794652 CHAOS_LONG=1): a
 // scale whose lifecycle workflow is terminated before it answers `accepted`
 // (a force delete replaced it) made the API answer 500. It is a conflict: the
-// operation did not run, another one took the VNF over.
+// operation did not run, another one took the VNF over. Found again by
+// CHAOS_SEED=1145512979: terminated before its first workflow task, the
+// update-with-start call itself fails (NOT_FOUND, "workflow update was aborted
+// by closing workflow") rather than the wait for its outcome.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +73,45 @@ describe('an operation replaced before it was accepted', () => {
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
+    }
+  });
+  it('answers 409, not 500, when its workflow is terminated before its first workflow task', async () => {
+    const created = await t.http.post('/v1.0/vnfs', {
+      vnf: {
+        name: `v-${randomUUID().slice(0, 6)}`,
+        vnfd_id: vnfdId,
+        attributes: { param_values: { mgmt_ips: { VDU1: ['127.0.0.23', '127.0.0.24'] } } },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const vnfId = created.body.vnf.id as string;
+    await eventually(
+      'ACTIVE',
+      async () => (await t.http.get(`/v1.0/vnfs/${vnfId}`)).body.vnf.status === 'ACTIVE',
+    );
+    const handle = stack.client.workflow.getHandle(lifecycleWorkflowId(vnfId));
+    await eventually(
+      'the create workflow closed',
+      async () => (await handle.describe()).status.name !== 'RUNNING',
+    );
+    // An API whose conductor queue nobody polls: the scale's workflow starts and never runs a task.
+    const idle = await startTestApi({
+      temporalConfig: { ...stack.temporal, conductorTaskQueue: `nobody-polls-${randomUUID().slice(0, 8)}` },
+    });
+    try {
+      const same = await idle.tenant({ name: t.name });
+      const answer = same.http.post(`/v1.0/vnfs/${vnfId}/actions`, { scale: { type: 'out', policy: 'SP1' } });
+      await eventually('the scale workflow running', async () => {
+        const d = await handle.describe();
+        return d.type === 'scaleVnfWorkflow' && d.status.name === 'RUNNING';
+      });
+      await handle.terminate('test: replaced by a force delete');
+      const res = await answer;
+      expect(res.status, res.text).toBe(409);
+      expect(res.body.TackerError.type).toBe('VNFInUse');
+      expect(res.body.TackerError.message).toMatch(/ended before it accepted/);
+    } finally {
+      await idle.close();
     }
   });
 });
