@@ -65,6 +65,7 @@ export const TRANSITIONS: readonly (readonly [MonitorState | '[*]', MonitorState
   ['[*]', 'PROBING', 'start (delay over)'],
   ['[*]', 'PAUSED', 'start (paused)'],
   ['[*]', 'HELD', 'start (VNF not ACTIVE)'],
+  ['[*]', 'ACTING', 'start (a deferred action due)'],
   ['WAITING_DELAY', 'PROBING', 'monitoring_delay over'],
   ['PROBING', 'WAITING_DELAY', 'update (new targets)'],
   ['PROBING', 'ACTING', 'failure'],
