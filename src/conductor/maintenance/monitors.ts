@@ -4,7 +4,7 @@
 // not a call per VNF) and asks the conductor to fix what differs. Monitors
 // lost with Temporal's data, killed by hand, completed by an older release or
 // left behind on an old actionId all come back this way.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import {
   lifecycleWorkflowId,
   MONITOR_COMMAND_WORKFLOW,
@@ -38,6 +38,20 @@ interface RunningMonitor {
   state?: string;
 }
 
+function seenAs(
+  vnfId: string,
+  memo: Record<string, unknown> | undefined,
+  state: string | undefined,
+): RunningMonitor {
+  const m = (memo ?? {}) as { actionId?: unknown; generation?: unknown };
+  return {
+    vnfId,
+    ...(state ? { state } : {}),
+    ...(typeof m.actionId === 'string' ? { actionId: m.actionId } : {}),
+    ...(typeof m.generation === 'number' ? { generation: m.generation } : {}),
+  };
+}
+
 export async function reconcileMonitors({
   db,
   client,
@@ -51,15 +65,19 @@ export async function reconcileMonitors({
     query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${temporal.monitorTaskQueue}'`,
   })) {
     if (!w.workflowId.startsWith(prefix)) continue;
-    const memo = (w.memo ?? {}) as { actionId?: unknown; generation?: unknown };
-    const state = w.typedSearchAttributes.get(MonitorStateKey);
-    running.set(w.workflowId.slice(prefix.length), {
-      vnfId: w.workflowId.slice(prefix.length),
-      ...(state ? { state } : {}),
-      ...(typeof memo.actionId === 'string' ? { actionId: memo.actionId } : {}),
-      ...(typeof memo.generation === 'number' ? { generation: memo.generation } : {}),
-    });
+    const vnfId = w.workflowId.slice(prefix.length);
+    running.set(vnfId, seenAs(vnfId, w.memo, w.typedSearchAttributes.get(MonitorStateKey)));
   }
+  const describeMonitor = async (vnfId: string): Promise<RunningMonitor | undefined> => {
+    try {
+      const d = await client.workflow.getHandle(monitorWorkflowId(vnfId)).describe();
+      if (d.status.name !== 'RUNNING' || d.taskQueue !== temporal.monitorTaskQueue) return undefined;
+      return seenAs(vnfId, d.memo, d.typedSearchAttributes.get(MonitorStateKey));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  };
   const rows = await db.$queryRaw<
     { id: string; status: string; action_id: string | null; generation: number; deleted: boolean }[]
   >`
@@ -103,24 +121,40 @@ export async function reconcileMonitors({
       );
   };
   const setup = monitorSetupActivities(db, client, temporal);
+  /** The command a monitor seen as `r` needs, if any. */
+  const needs = (
+    row: { id: string; status: string; action_id: string | null; generation: number },
+    r: RunningMonitor | undefined,
+  ): MonitorCommandName | undefined => {
+    if (!r) return 'start';
+    if (r.actionId !== undefined && r.actionId !== row.action_id) return 'restart';
+    if (r.generation !== undefined && r.generation > row.generation) return 'resync';
+    // Held (watching, not acting) while the VNF is ACTIVE and no hold has its action: the update
+    // that lifts it was lost. (Resyncing a monitor held on purpose would churn it every pass.)
+    if (r.state === 'HELD' && row.status === 'ACTIVE' && !inHold.has(row.id)) return 'resync';
+    return undefined;
+  };
   const seen = new Set<string>();
   for (const row of rows) {
     seen.add(row.id);
-    const r = running.get(row.id);
+    let r = running.get(row.id);
     const wanted = !row.deleted && row.action_id !== null && MONITORED_STATUSES.includes(row.status as never);
     if (!wanted) {
       // Deleted, or monitoring stopped: a monitor still running is obsolete (a delete in progress kills its own).
       if (r && (row.deleted || row.action_id === null)) await obsolete(row.id);
       continue;
     }
-    if (!r) await command(row.id, 'start');
-    else if (r.actionId !== undefined && r.actionId !== row.action_id) await command(row.id, 'restart');
-    else if (r.generation !== undefined && r.generation > row.generation) await command(row.id, 'resync');
-    // Held (watching, not acting) while the VNF is ACTIVE and no hold has its action: the update
-    // that lifts it was lost. (Resyncing a monitor held on purpose would churn it every pass.)
-    else if (r.state === 'HELD' && row.status === 'ACTIVE' && !inHold.has(row.id))
-      await command(row.id, 'resync');
-    else if (r.generation !== undefined && r.generation < row.generation) {
+    if (needs(row, r)) {
+      // The list is a visibility scan, taken before the rows were read: a monitor started or
+      // changed meanwhile (a create that just finished) looks missing or behind there. Ask
+      // Temporal about this one before commanding it.
+      r = await describeMonitor(row.id);
+      const name = needs(row, r);
+      if (name) await command(row.id, name);
+      if (name) continue;
+    }
+    if (!r) continue;
+    if (r.generation !== undefined && r.generation < row.generation) {
       // Behind (a lost update signal): send what the database has; a monitor that has it ignores it.
       const set = await setup.monitorSet(row.id);
       if (!set.actionId) continue;
