@@ -73,6 +73,12 @@ export interface MonitorInput {
   carried?: CarriedStateV1 | CarriedMonitorState;
 }
 
+/** Who saw a failure: the probe loop's worker queue and how many VNFs it probed. */
+export interface Vantage {
+  taskQueue: string;
+  vnfs: number;
+}
+
 /** An open failure episode of a target, and what the monitor did about it. */
 export interface Episode {
   id: number;
@@ -94,7 +100,7 @@ export interface Episode {
    * The worker whose report opened the episode: a deferred action (waiting_retry) still names it,
    * so repeated unconfirmed failures count against that worker's probe path.
    */
-  vantage?: { taskQueue: string; vnfs: number };
+  vantage?: Vantage;
 }
 
 /** What survives continue-as-new: the state machine's durable state (machine.ts carry()). */
@@ -256,8 +262,7 @@ export interface PolicyActionInput {
    * and unconfirmed. Absent: a monitor of the legacy implementation, answered in its terms.
    */
   protocol?: 2 | 3;
-  /** Who saw the failure: the probe loop's worker queue and how many VNFs it probed. */
-  vantage?: { taskQueue: string; vnfs: number };
+  vantage?: Vantage;
 }
 
 /**

@@ -32,26 +32,32 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** An ACTIVE VNF whose create workflow has closed, and the handle of its lifecycle workflow id. */
+async function idleVnf(ips: string[]) {
+  const created = await t.http.post('/v1.0/vnfs', {
+    vnf: {
+      name: `v-${randomUUID().slice(0, 6)}`,
+      vnfd_id: vnfdId,
+      attributes: { param_values: { mgmt_ips: { VDU1: ips } } },
+    },
+  });
+  expect(created.status, created.text).toBe(201);
+  const vnfId = created.body.vnf.id as string;
+  await eventually(
+    'ACTIVE',
+    async () => (await t.http.get(`/v1.0/vnfs/${vnfId}`)).body.vnf.status === 'ACTIVE',
+  );
+  const handle = stack.client.workflow.getHandle(lifecycleWorkflowId(vnfId));
+  await eventually(
+    'the create workflow closed',
+    async () => (await handle.describe()).status.name !== 'RUNNING',
+  );
+  return { vnfId, handle };
+}
+
 describe('an operation replaced before it was accepted', () => {
   it('answers 409, not 500, when its workflow is terminated before it answers', async () => {
-    const created = await t.http.post('/v1.0/vnfs', {
-      vnf: {
-        name: `v-${randomUUID().slice(0, 6)}`,
-        vnfd_id: vnfdId,
-        attributes: { param_values: { mgmt_ips: { VDU1: ['127.0.0.21', '127.0.0.22'] } } },
-      },
-    });
-    expect(created.status, created.text).toBe(201);
-    const vnfId = created.body.vnf.id as string;
-    await eventually(
-      'ACTIVE',
-      async () => (await t.http.get(`/v1.0/vnfs/${vnfId}`)).body.vnf.status === 'ACTIVE',
-    );
-    const handle = stack.client.workflow.getHandle(lifecycleWorkflowId(vnfId));
-    await eventually(
-      'the create workflow closed',
-      async () => (await handle.describe()).status.name !== 'RUNNING',
-    );
+    const { vnfId, handle } = await idleVnf(['127.0.0.21', '127.0.0.22']);
 
     // The scale's claim waits for the VNF's row, so its workflow cannot answer yet.
     const locker = new pg.Client({ connectionString: databaseUrl() });
@@ -76,24 +82,7 @@ describe('an operation replaced before it was accepted', () => {
     }
   });
   it('answers 409, not 500, when its workflow is terminated before its first workflow task', async () => {
-    const created = await t.http.post('/v1.0/vnfs', {
-      vnf: {
-        name: `v-${randomUUID().slice(0, 6)}`,
-        vnfd_id: vnfdId,
-        attributes: { param_values: { mgmt_ips: { VDU1: ['127.0.0.23', '127.0.0.24'] } } },
-      },
-    });
-    expect(created.status, created.text).toBe(201);
-    const vnfId = created.body.vnf.id as string;
-    await eventually(
-      'ACTIVE',
-      async () => (await t.http.get(`/v1.0/vnfs/${vnfId}`)).body.vnf.status === 'ACTIVE',
-    );
-    const handle = stack.client.workflow.getHandle(lifecycleWorkflowId(vnfId));
-    await eventually(
-      'the create workflow closed',
-      async () => (await handle.describe()).status.name !== 'RUNNING',
-    );
+    const { vnfId, handle } = await idleVnf(['127.0.0.23', '127.0.0.24']);
     // An API whose conductor queue nobody polls: the scale's workflow starts and never runs a task.
     const idle = await startTestApi({
       temporalConfig: { ...stack.temporal, conductorTaskQueue: `nobody-polls-${randomUUID().slice(0, 8)}` },

@@ -150,8 +150,10 @@ export async function reconcileMonitors({
       // Temporal about this one before commanding it.
       r = await describeMonitor(row.id);
       const name = needs(row, r);
-      if (name) await command(row.id, name);
-      if (name) continue;
+      if (name) {
+        await command(row.id, name);
+        continue;
+      }
     }
     if (!r) continue;
     if (r.generation !== undefined && r.generation < row.generation) {

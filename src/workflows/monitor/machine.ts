@@ -35,6 +35,7 @@ import type {
   RespawnRecord,
   TargetCounters,
   TargetStatus,
+  Vantage,
 } from '../../monitoring/contract.js';
 
 /** Kept in the status query and carried across continue-as-new. */
@@ -614,13 +615,7 @@ function loopEnded(
   openEpisode(s, t, now, cmds, vantage);
 }
 
-function openEpisode(
-  s: MachineState,
-  t: LoopTarget,
-  now: number,
-  cmds: Command[],
-  vantage?: PolicyActionInput['vantage'],
-): void {
+function openEpisode(s: MachineState, t: LoopTarget, now: number, cmds: Command[], vantage?: Vantage): void {
   const ep: Episode = {
     id: s.nextEpisode++,
     openedAt: now,
@@ -644,17 +639,10 @@ function openEpisode(
   else if (retry && retry.notBefore > now) {
     ep.status = 'waiting_retry';
     ep.retryAt = retry.notBefore;
-  } else startAction(s, t, ep, now, cmds, vantage);
+  } else startAction(s, t, ep, now, cmds);
 }
 
-function startAction(
-  s: MachineState,
-  t: LoopTarget,
-  ep: Episode,
-  now: number,
-  cmds: Command[],
-  vantage?: PolicyActionInput['vantage'],
-): void {
+function startAction(s: MachineState, t: LoopTarget, ep: Episode, now: number, cmds: Command[]): void {
   ep.status = 'acting';
   delete ep.retryAt;
   const action = t.policy.actions.failure;
@@ -681,7 +669,7 @@ function startAction(
       action,
       policy: t.policy,
       protocol: 3,
-      ...(vantage ? { vantage } : {}),
+      ...(ep.vantage ? { vantage: ep.vantage } : {}),
       monitorResult: {
         target: t.ip,
         instanceId: t.instanceId,
@@ -816,7 +804,7 @@ function settle(s: MachineState, now: number, cmds: Command[]): void {
       if (ep?.status !== 'waiting_retry' || (ep.retryAt ?? 0) > now) continue;
       if (s.hold) ep.status = 'held';
       else if (vnfWideAction(s)) ep.status = 'covered';
-      else startAction(s, t, ep, now, cmds, ep.vantage);
+      else startAction(s, t, ep, now, cmds);
     }
   }
   // Continue-as-new once nothing is in flight that the new run could not pick up.
