@@ -53,18 +53,29 @@ export function nextLinks(req: Request, collection: string, more: boolean, lastI
   return { [`${collection}_links`]: [{ rel: 'next' as const, href }] };
 }
 
+/** A Prisma model whose rows are listed by keyset (db.vim, db.vnfd, db.vnf). */
+export interface KeysetModel {
+  findFirst(args: {
+    where: { id: string; tenantId?: string };
+    select: { id: true; createdAt: true };
+  }): Promise<Cursor | null>;
+}
+
 /**
- * One page of a collection: `marker` resolved through `findMarker` (which applies the caller's
- * tenant scope), `limit` + 1 rows fetched after it, and the next page's link.
+ * One page of a collection: `marker` resolved among `model`'s rows in the caller's tenant `scope`,
+ * `limit` + 1 rows fetched after it, and the next page's link.
  */
 export async function keysetPage<Row extends { id: string }>(
   req: Request,
   collection: string,
   query: { marker?: string | undefined; limit: number },
-  findMarker: (id: string) => Promise<Cursor | null>,
+  model: KeysetModel,
+  scope: { tenantId?: string },
   fetchRows: (cursor: Cursor | undefined, take: number) => Promise<Row[]>,
 ) {
-  const cursor = await resolveMarker(query.marker, findMarker);
+  const cursor = await resolveMarker(query.marker, (id) =>
+    model.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
+  );
   const page = takePage(await fetchRows(cursor, query.limit + 1), query.limit);
   return { items: page.items, links: nextLinks(req, collection, page.more, page.items.at(-1)?.id) };
 }

@@ -6,6 +6,7 @@
 // update-with-start call itself fails (NOT_FOUND, "workflow update was aborted
 // by closing workflow") rather than the wait for its outcome.
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifecycleWorkflowId } from '../../src/conductor/contract.js';
@@ -55,6 +56,21 @@ async function idleVnf(ips: string[]) {
   return { vnfId, handle };
 }
 
+/** A scale out whose workflow is terminated once running (as a force delete does): answered 409. */
+async function scaleReplaced(http: TestTenant['http'], vnfId: string, handle: WorkflowHandle) {
+  const answer = http.post(`/v1.0/vnfs/${vnfId}/actions`, { scale: { type: 'out', policy: 'SP1' } });
+  await eventually('the scale workflow running', async () => {
+    const d = await handle.describe();
+    return d.type === 'scaleVnfWorkflow' && d.status.name === 'RUNNING';
+  });
+  // As a force delete does (workflowIdConflictPolicy TERMINATE_EXISTING).
+  await handle.terminate('test: replaced by a force delete');
+  const res = await answer;
+  expect(res.status, res.text).toBe(409);
+  expect(res.body.TackerError.type).toBe('VNFInUse');
+  expect(res.body.TackerError.message).toMatch(/ended before it accepted/);
+}
+
 describe('an operation replaced before it was accepted', () => {
   it('answers 409, not 500, when its workflow is terminated before it answers', async () => {
     const { vnfId, handle } = await idleVnf(['127.0.0.21', '127.0.0.22']);
@@ -65,17 +81,7 @@ describe('an operation replaced before it was accepted', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('SELECT id FROM vnfs WHERE id = $1::uuid FOR UPDATE', [vnfId]);
-      const answer = t.http.post(`/v1.0/vnfs/${vnfId}/actions`, { scale: { type: 'out', policy: 'SP1' } });
-      await eventually('the scale workflow running', async () => {
-        const d = await handle.describe();
-        return d.type === 'scaleVnfWorkflow' && d.status.name === 'RUNNING';
-      });
-      // As a force delete does (workflowIdConflictPolicy TERMINATE_EXISTING).
-      await handle.terminate('test: replaced by a force delete');
-      const res = await answer;
-      expect(res.status, res.text).toBe(409);
-      expect(res.body.TackerError.type).toBe('VNFInUse');
-      expect(res.body.TackerError.message).toMatch(/ended before it accepted/);
+      await scaleReplaced(t.http, vnfId, handle);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
@@ -89,16 +95,7 @@ describe('an operation replaced before it was accepted', () => {
     });
     try {
       const same = await idle.tenant({ name: t.name });
-      const answer = same.http.post(`/v1.0/vnfs/${vnfId}/actions`, { scale: { type: 'out', policy: 'SP1' } });
-      await eventually('the scale workflow running', async () => {
-        const d = await handle.describe();
-        return d.type === 'scaleVnfWorkflow' && d.status.name === 'RUNNING';
-      });
-      await handle.terminate('test: replaced by a force delete');
-      const res = await answer;
-      expect(res.status, res.text).toBe(409);
-      expect(res.body.TackerError.type).toBe('VNFInUse');
-      expect(res.body.TackerError.message).toMatch(/ended before it accepted/);
+      await scaleReplaced(same.http, vnfId, handle);
     } finally {
       await idle.close();
     }

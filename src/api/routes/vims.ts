@@ -125,23 +125,18 @@ export function vimRoutes({ db }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const page = await keysetPage(
-          req,
-          'vims',
-          query,
-          (id) => db.vim.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
-          (cursor, take) =>
-            db.vim.findMany({
-              where: {
-                ...scope,
-                deletedAt: null,
-                ...(query.name !== undefined ? { name: query.name } : {}),
-                ...(query.type !== undefined ? { type: query.type } : {}),
-                ...after(cursor),
-              },
-              orderBy: keysetOrder,
-              take,
-            }),
+        const page = await keysetPage(req, 'vims', query, db.vim, scope, (cursor, take) =>
+          db.vim.findMany({
+            where: {
+              ...scope,
+              deletedAt: null,
+              ...(query.name !== undefined ? { name: query.name } : {}),
+              ...(query.type !== undefined ? { type: query.type } : {}),
+              ...after(cursor),
+            },
+            orderBy: keysetOrder,
+            take,
+          }),
         );
         return { status: 200, body: { vims: page.items.map(vimView), ...page.links } };
       },

@@ -75,23 +75,18 @@ export function vnfdRoutes({ db }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const page = await keysetPage(
-          req,
-          'vnfds',
-          query,
-          (id) => db.vnfd.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
-          (cursor, take) =>
-            db.vnfd.findMany({
-              where: {
-                ...scope,
-                deletedAt: null,
-                ...(query.template_source !== 'all' ? { templateSource: query.template_source } : {}),
-                ...(query.name !== undefined ? { name: query.name } : {}),
-                ...after(cursor),
-              },
-              orderBy: keysetOrder,
-              take,
-            }),
+        const page = await keysetPage(req, 'vnfds', query, db.vnfd, scope, (cursor, take) =>
+          db.vnfd.findMany({
+            where: {
+              ...scope,
+              deletedAt: null,
+              ...(query.template_source !== 'all' ? { templateSource: query.template_source } : {}),
+              ...(query.name !== undefined ? { name: query.name } : {}),
+              ...after(cursor),
+            },
+            orderBy: keysetOrder,
+            take,
+          }),
         );
         return { status: 200, body: { vnfds: page.items.map(vnfdView), ...page.links } };
       },

@@ -165,24 +165,19 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const page = await keysetPage(
-          req,
-          'vnfs',
-          query,
-          (id) => db.vnf.findFirst({ where: { id, ...scope }, select: { id: true, createdAt: true } }),
-          (cursor, take) =>
-            listVnfRecords(
-              db,
-              {
-                ...scope,
-                name: query.name,
-                status: query.status,
-                vnfdId: query.vnfd_id,
-                vimId: query.vim_id,
-              },
-              cursor,
-              take,
-            ),
+        const page = await keysetPage(req, 'vnfs', query, db.vnf, scope, (cursor, take) =>
+          listVnfRecords(
+            db,
+            {
+              ...scope,
+              name: query.name,
+              status: query.status,
+              vnfdId: query.vnfd_id,
+              vimId: query.vim_id,
+            },
+            cursor,
+            take,
+          ),
         );
         const known = await facts.get(page.items.map((v) => v.vnfdId));
         return {
