@@ -151,6 +151,10 @@ export class LoopRegistry {
     const ctx = Context.current();
     // A retried attempt resumes from the last heartbeat (counters).
     const resumed = ctx.info.heartbeatDetails as { counters?: ProbeLoopInput['counters'] } | undefined;
+    // Placed here just before the quarantine arrived (its pick and its start are two tasks):
+    // handed back at once, as the loops running then were, so its monitor picks another worker.
+    if (this.quarantined())
+      return { kind: 'stopped', reason: 'control', counters: resumed?.counters ?? input.counters };
     const loop = new ProbeLoop(
       { ...input, counters: resumed?.counters ?? input.counters },
       {

@@ -611,7 +611,10 @@ describe.skipIf(skip)(
         const quiet = await brokenCalls();
         const echoesBefore = await Promise.all(before.map((i) => echoes(i.ns)));
         await sleep(8000);
-        expect(await brokenCalls(), 'the quarantined worker stopped probing').toBeLessThanOrEqual(quiet + 1);
+        expect(
+          await brokenCalls(),
+          `the quarantined worker stopped probing; its log:\n${broken.tail().split('\n').slice(-15).join('\n')}`,
+        ).toBeLessThanOrEqual(quiet + 1);
         const echoesAfter = await Promise.all(before.map((i) => echoes(i.ns)));
         echoesAfter.forEach((e, k) =>
           expect(e!, 'probes still reach every VDU').toBeGreaterThan(echoesBefore[k]!),
