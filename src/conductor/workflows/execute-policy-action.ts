@@ -12,26 +12,29 @@ import {
 import type { ActionContext } from './policy-actions/context.js';
 import { healGate } from './policy-actions/heal-gate.js';
 import { ACTIONS, DESTRUCTIVE } from './policy-actions/index.js';
-import { db } from './activities.js';
-import { HEAL_GATE, POLICY_ACTION_V2 } from './patches.js';
+import { db, localDb } from './activities.js';
+import { HEAL_GATE, POLICY_ACTION_LEAN, POLICY_ACTION_V2 } from './patches.js';
 
 export async function executePolicyAction(input: PolicyActionInput): Promise<PolicyActionOutcome> {
-  const v2 = patched(POLICY_ACTION_V2);
-  const gated = patched(HEAL_GATE);
-  const claim = await db.claimPolicyAction(input);
+  // POLICY_ACTION_LEAN implies the two older patches; runs started before it replay them.
+  const lean = patched(POLICY_ACTION_LEAN);
+  const v2 = lean || patched(POLICY_ACTION_V2);
+  const gated = lean || patched(HEAL_GATE);
+  const records = lean ? localDb : db;
+  const claim = await records.claimPolicyAction(input);
   if (claim.kind === 'recorded') return forCaller(input, claim.outcome);
   if (claim.kind === 'bad_action') return { result: 'bad_action', detail: claim.detail };
   // The monitor takes the next episode number and asks again.
   if (claim.kind === 'taken') throw ApplicationFailure.nonRetryable(claim.detail, EPISODE_TAKEN);
   wfLog.info('policy action', { vnfId: input.vnfId, action: input.action, episode: input.episode });
-  const ctx: ActionContext = { input, claim, v2, gated };
+  const ctx: ActionContext = { input, claim, v2, gated, lean };
   // A destructive action on evidence the manager's own faults could explain waits or does nothing.
   const gate =
     gated && DESTRUCTIVE.includes(input.action) && !claim.stale && claim.status !== 'ERROR'
       ? await healGate(ctx)
       : undefined;
   const { outcome, recreated } = gate ?? (await ACTIONS[input.action](ctx));
-  await db.completePolicyAction({ executionId: claim.executionId, outcome, recreated });
+  await records.completePolicyAction({ executionId: claim.executionId, outcome, recreated });
   return forCaller(input, outcome);
 }
 

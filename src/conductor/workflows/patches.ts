@@ -47,3 +47,12 @@ export const CREATE_CLAIMS_RUN = 'create-claims-run';
  * (monitor start, ACTIVE) run as local activities in the boot's workflow task.
  */
 export const CREATE_LEAN = 'create-lean';
+
+/**
+ * 2026-12: a policy action that implies POLICY_ACTION_V2 and HEAL_GATE (one patch marker
+ * and search-attribute upsert instead of two), runs its record and gate steps (claim,
+ * settings, correlation, completion) as local activities, and does not wait out the
+ * confirmation delay again for a report whose probe is already that old (a monitor's
+ * backlog after a blip). The hot path of a storm: hundreds of late reports per 1,000 VNFs.
+ */
+export const POLICY_ACTION_LEAN = 'policy-action-lean';

@@ -15,6 +15,8 @@ export interface ActionContext {
   v2: boolean;
   /** The run follows the HEAL_GATE behaviour: recreations wait for a slot. */
   gated?: boolean;
+  /** The run follows POLICY_ACTION_LEAN: gate steps as local activities, no second confirmation wait. */
+  lean?: boolean;
 }
 
 export interface ActionResult {

@@ -21,7 +21,7 @@ import {
 } from '../../../monitoring/contract.js';
 import type { ConductorActivities } from '../../activities/index.js';
 import { HEAL_HOLD_WORKFLOW, healHoldWorkflowId } from '../../contract.js';
-import { db } from '../activities.js';
+import { db, localDb } from '../activities.js';
 import type { ActionContext, ActionResult } from './context.js';
 
 /** The conductor's own probe: a round lasts at most (count − 1) × interval + timeout. */
@@ -45,11 +45,13 @@ export async function phase(ctx: ActionContext, text: string): Promise<void> {
 
 /** undefined: act. Otherwise the answer for the monitor (unconfirmed, or deferred into a hold). */
 export async function healGate(ctx: ActionContext): Promise<ActionResult | undefined> {
-  const settings = await db.healSettings();
+  const steps = ctx.lean ? localDb : db;
+  const settings = await steps.healSettings();
   const { input, claim } = ctx;
   if (settings.confirm) {
     await phase(ctx, 'confirming the failure from the conductor');
-    await sleep(input.policy.parameters.period * 1000 + settings.confirmSlackMs);
+    const wait = confirmWait(ctx, input.policy.parameters.period * 1000 + settings.confirmSlackMs);
+    if (wait > 0) await sleep(wait);
     const c = await probe.confirmFailure({
       executionId: claim.executionId,
       vnfId: input.vnfId,
@@ -70,13 +72,25 @@ export async function healGate(ctx: ActionContext): Promise<ActionResult | undef
       };
     }
   }
-  const h = await db.correlateFailure({
+  const h = await steps.correlateFailure({
     executionId: claim.executionId,
     ...(input.vantage ? { vantageVnfs: input.vantage.vnfs } : {}),
   });
   if (!h.held) return undefined;
   if (h.opened) await startCoordinator(h.holdId);
   return { outcome: { result: 'deferred', detail: h.detail, holdId: h.holdId }, recreated: false };
+}
+
+/**
+ * How long to wait before confirming: the delay lets failures with a common cause all be
+ * reported first, and it counts from the monitor's failed probe. A report that reaches us
+ * later (a monitor backlog after a blip) has waited that long already.
+ */
+function confirmWait(ctx: ActionContext, delayMs: number): number {
+  const at = ctx.input.monitorResult.lastProbeAt;
+  const probedAt = at === undefined ? NaN : Date.parse(at);
+  if (!ctx.lean || Number.isNaN(probedAt)) return delayMs;
+  return Math.min(delayMs, Math.max(0, probedAt + delayMs - Date.now()));
 }
 
 /** Waits, durably, until a recreation slot is free under the per-VIM and fleet limits. */
