@@ -102,6 +102,8 @@ describe.skipIf(skip)(
       console.log(`[policy-action] late report, unconfirmed: ${r.types.length} history events`);
       expect(r.outcome.result, JSON.stringify(r.outcome)).toBe('unconfirmed');
       expect(count(r.types, 'TIMER_STARTED'), r.types.join(' ')).toBe(0);
+      // Nor is its monitor told it is being confirmed: the answer follows within a probe round.
+      expect(count(r.types, 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED'), r.types.join(' ')).toBe(0);
       // Only the probe is an activity task; claim, settings and completion are local.
       expect(r.scheduled).toEqual(['confirmFailure']);
       expect(count(r.types, 'MARKER_RECORDED'), r.types.join(' ')).toBeGreaterThanOrEqual(3);

@@ -49,8 +49,10 @@ export async function healGate(ctx: ActionContext): Promise<ActionResult | undef
   const settings = await steps.healSettings();
   const { input, claim } = ctx;
   if (settings.confirm) {
-    await phase(ctx, 'confirming the failure from the conductor');
     const wait = confirmWait(ctx, input.policy.parameters.period * 1000 + settings.confirmSlackMs);
+    // A late report is answered within one probe round: telling its monitor first would cost
+    // a signal and a workflow task on each side, for each of a storm's hundreds of reports.
+    if (wait > 0 || !ctx.lean) await phase(ctx, 'confirming the failure from the conductor');
     if (wait > 0) await sleep(wait);
     const c = await probe.confirmFailure({
       executionId: claim.executionId,
