@@ -3,7 +3,7 @@
 // built once per test file, or taken from the disk cache (src/temporal/workflow-bundle.ts).
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import type { TemporalConfig } from '../../src/config.js';
+import type { HealSettings, TemporalConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { CONDUCTOR_WORKFLOWS_PATH, createConductorWorker } from '../../src/conductor/worker.js';
 import {
@@ -44,6 +44,8 @@ export interface StackOptions {
   databaseUrl?: string;
   /** Another Temporal server than the run's (e.g. one with special dynamic config). */
   temporalAddress?: string;
+  /** The conductor's healing-gate settings (default: from the environment). */
+  heal?: HealSettings;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
@@ -64,6 +66,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       temporal,
       connection,
       workflowBundle: await workflowBundle(CONDUCTOR_WORKFLOWS_PATH),
+      ...(opts.heal ? { heal: opts.heal } : {}),
     });
     running.push(worker.run());
     stops.push(async () => worker.shutdown());

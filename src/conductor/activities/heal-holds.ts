@@ -219,11 +219,20 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         if (quiet && !stillCorrelated) {
           // The scope recovered: no action for those that answer again; the rest are single failures.
           const late = await answeringNow(pending.map((m) => m.id));
-          if (late.length)
+          if (late.length) {
+            // Told first, as leaveOnAnswer does: a monitor not told would keep its episode held in
+            // an ended hold, and a target that fails again (or still, from its vantage) would never
+            // be acted on (storm bench: 2 real faults of 20).
+            await notify(
+              pending.filter((m) => late.includes(m.id)),
+              "answers the conductor's probe again: no action for this failure",
+              true,
+            );
             await db.policyActionExecution.updateMany({
               where: { id: { in: late }, gate: 'HELD' },
               data: { gate: 'RECOVERED' },
             });
+          }
           const answered = recovered + late.length;
           const failing = pending.filter((m) => !late.includes(m.id));
           const message =

@@ -14,6 +14,8 @@ import {
   type MonitoredVdu,
   type MonitorInput,
   type MonitorStatus,
+  SIGNAL_ACTION_PHASE,
+  type ActionPhaseSignal,
   type UpdateSignal,
 } from '../../monitoring/contract.js';
 import { MonitorStateKey, TenantIdKey, VnfIdKey, VnfNameKey } from '../../temporal/search-attributes.js';
@@ -132,6 +134,29 @@ export function monitorSetupActivities(db: Db, client: Client, temporal: Tempora
     }
   }
 
+  /**
+   * Held episodes whose hold saw the target answer and took no action (gate RECOVERED) end in
+   * the monitor only when it is told so. A lost signal would leave the episode held in a hold
+   * that is over: a target that still fails from the monitor's vantage never acted on again.
+   */
+  async function tellRecovered(vnfId: string, actionId: string, status: MonitorStatus | undefined) {
+    const held = (status?.targets ?? []).flatMap((t) =>
+      t.episodeStatus === 'held' && t.episode !== undefined ? [t.episode] : [],
+    );
+    if (!held.length) return;
+    const recovered = await db.policyActionExecution.findMany({
+      where: { vnfId, actionId, episode: { in: held }, gate: 'RECOVERED' },
+      select: { episode: true },
+    });
+    for (const r of recovered)
+      await client.workflow.getHandle(monitorWorkflowId(vnfId)).signal(SIGNAL_ACTION_PHASE, {
+        actionId,
+        episode: r.episode,
+        phase: "its hold saw the target answer the conductor's probe: no action for this failure",
+        answered: true,
+      } satisfies ActionPhaseSignal);
+  }
+
   return {
     /** The monitored set as it stands in the database. */
     async monitorSet(vnfId: string): Promise<MonitorSet> {
@@ -214,10 +239,9 @@ export function monitorSetupActivities(db: Db, client: Client, temporal: Tempora
       const running = await runningMonitor(vnfId);
       if (!running) return undefined;
       let seen = running.generation ?? 0;
+      let status: MonitorStatus | undefined;
       try {
-        const status = await client.workflow
-          .getHandle(monitorWorkflowId(vnfId))
-          .query<MonitorStatus>(QUERY_STATUS);
+        status = await client.workflow.getHandle(monitorWorkflowId(vnfId)).query<MonitorStatus>(QUERY_STATUS);
         seen = Math.max(seen, status.generation);
       } catch {
         // No worker answers queries now: the memo's generation is what we know.
@@ -233,6 +257,7 @@ export function monitorSetupActivities(db: Db, client: Client, temporal: Tempora
         vdus: set.vdus,
         vnfStatus: set.vnfStatus,
       } satisfies UpdateSignal);
+      await tellRecovered(vnfId, set.actionId, status);
       return { generation: set.generation };
     },
   };
