@@ -360,4 +360,19 @@ describe('monitor shell: continue-as-new', () => {
       w.workerHeartbeatMs = 60_000;
     }
   });
+
+  it('a loop that ended with a report is followed on the same worker without a new pick; one handed back is picked again', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'log' }] });
+    const first = await w.liveLoop(m.vnfId);
+    const picks = w.picks;
+    first.end({ kind: 'failure', instanceId: 't1' });
+    const action = await w.action(m.vnfId, 0);
+    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'logged' } });
+    const second = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
+    expect(w.picks, 'a report: no pick').toBe(picks);
+    // Handed back (a quarantine, a shutdown): the worker may not take it again, so pick.
+    second.end({ kind: 'stopped', reason: 'control' });
+    await w.liveLoop(m.vnfId, w.loops.indexOf(second) + 1);
+    expect(w.picks, 'handed back: a pick').toBe(picks + 1);
+  });
 });

@@ -77,6 +77,8 @@ export class ShellWorld {
   writes: StubWrite[] = [];
   /** Event writes complete at once unless set. */
   holdWrites = false;
+  /** pickProbeWorker calls so far. */
+  picks = 0;
   /** The worker's presence timeout pickProbeWorker reports (a loop's check comes this long after its start). */
   workerHeartbeatMs = 60_000;
   private ipSeq = 0;
@@ -100,11 +102,10 @@ export class ShellWorld {
       taskQueue: queue,
       workflowBundle: await workflowBundle(MONITOR_WORKFLOWS_PATH),
       activities: {
-        pickProbeWorker: async () => ({
-          taskQueue: queue,
-          controlTaskQueue: queue,
-          heartbeatTimeoutMs: world().workerHeartbeatMs,
-        }),
+        pickProbeWorker: async () => {
+          world().picks++;
+          return { taskQueue: queue, controlTaskQueue: queue, heartbeatTimeoutMs: world().workerHeartbeatMs };
+        },
         runProbeLoop: (input: ProbeLoopInput) => world().runLoop(input),
         controlProbeLoop: async (msg: ProbeLoopControl) => world().control(msg),
       },
