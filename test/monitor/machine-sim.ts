@@ -47,6 +47,8 @@ export function rng(seed: number) {
 
 const ACTIONS: PolicyActionName[] = ['respawn', 'vdu_autoheal', 'log', 'log_and_kill'];
 const PERIOD_MS = 1000;
+/** How late a delayed failure report arrives: past the period plus the machine's slack (5 s). */
+const LATE_REPORT_MS = 8000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const ALLOWED = ['10.0.0.0/16'];
 
@@ -105,6 +107,10 @@ export class Sim {
   quiet = false;
   /** Runs with the MONITOR_PRESENCE patch (most of them); the others must ignore workerLost. */
   presence = true;
+  /** The run takes the MONITOR_LATE_RECHECK behaviour (late failure reports probed once more). */
+  lateRecheck = true;
+  /** Late failure reports sent back for one more round. */
+  rechecks = 0;
   /** workerLost signals sent, and loops abandoned on them. */
   workerLosts = 0;
   abandoned = 0;
@@ -148,6 +154,7 @@ export class Sim {
 
   setup(): void {
     this.presence = this.r.chance(0.85);
+    this.lateRecheck = this.r.chance(0.7);
     const vdus = this.r.int(1, 2);
     for (let v = 0; v < vdus; v++) {
       const targets = Array.from({ length: this.r.int(1, 2) }, () => this.newTarget());
@@ -169,7 +176,10 @@ export class Sim {
       allowedCidrs: ALLOWED,
       firstEpisode: this.r.int(1, 5),
     };
-    this.state = init(this.input, `run${this.runs}`, this.now, { presence: this.presence });
+    this.state = init(this.input, `run${this.runs}`, this.now, {
+      presence: this.presence,
+      lateRecheck: this.lateRecheck,
+    });
     const first = start(this.state, this.now);
     this.check(this.state, { type: 'tick' }, first.state, first.commands);
     this.state = first.state;
@@ -348,14 +358,30 @@ state: ${JSON.stringify(brief)}`,
         const was = before.episodes[id];
         if (ids.has(id) && !was && !before.paused && before.loop?.id === ev.loopId) {
           const ep = s.episodes[id];
-          if (!ep) this.fail(`failure of ${id} opened no episode`);
-          const why =
-            (ep.status === 'acting' &&
-              cmds.some((c) => c.type === 'runAction' && c.request.instanceId === id)) ||
-            (ep.status === 'held' && cmds.some((c) => c.type === 'writeEvent' && c.event.kind === 'held')) ||
-            (ep.status === 'covered' && Object.values(s.actions).some((a) => a.scope === 'vnf')) ||
-            (ep.status === 'waiting_retry' && (ep.retryAt ?? 0) > this.now);
-          if (!why) this.fail(`failure of ${id}: episode ${ep.id} is ${ep.status} without its reason`);
+          const rechecked = s.rechecked?.[id] === this.now;
+          if (rechecked) {
+            this.rechecks += 1;
+            // A late report goes back for one round, once; and only a late one.
+            const c = ev.result.counters[id];
+            const lateBy = this.now - Date.parse(c?.lastProbeAt ?? '');
+            if (!s.lateRecheck) this.fail(`failure of ${id} rechecked by a run without the patch`);
+            if (!(lateBy > PERIOD_MS + 5000))
+              this.fail(`failure of ${id} rechecked, ${lateBy} ms after its round`);
+            const prev = before.rechecked?.[id];
+            if (prev !== undefined && this.now - prev <= 300_000)
+              this.fail(`failure of ${id} rechecked twice in a row`);
+            if (ep) this.fail(`failure of ${id} rechecked and opened episode ${ep.id}`);
+          } else if (!ep) this.fail(`failure of ${id} opened no episode`);
+          else {
+            const why =
+              (ep.status === 'acting' &&
+                cmds.some((c) => c.type === 'runAction' && c.request.instanceId === id)) ||
+              (ep.status === 'held' &&
+                cmds.some((c) => c.type === 'writeEvent' && c.event.kind === 'held')) ||
+              (ep.status === 'covered' && Object.values(s.actions).some((a) => a.scope === 'vnf')) ||
+              (ep.status === 'waiting_retry' && (ep.retryAt ?? 0) > this.now);
+            if (!why) this.fail(`failure of ${id}: episode ${ep.id} is ${ep.status} without its reason`);
+          }
         }
       }
     }
@@ -483,7 +509,10 @@ state: ${JSON.stringify(brief)}`,
           this.observed.add(`${this.published}->[*]`);
           this.runs += 1;
           this.input = { ...this.input, generation: c.generation, vdus: c.vdus, carried: c.carried };
-          this.state = init(this.input, `run${this.runs}`, this.now, { presence: this.presence });
+          this.state = init(this.input, `run${this.runs}`, this.now, {
+            presence: this.presence,
+            lateRecheck: this.lateRecheck,
+          });
           if (JSON.stringify(carry(this.state)) !== JSON.stringify(c.carried))
             this.fail('the new run does not hold the carried state');
           this.published = '[*]';
@@ -531,6 +560,7 @@ state: ${JSON.stringify(brief)}`,
         c.lastResult = 'failed';
         c.lastError = 'timeout';
       }
+      c.lastProbeAt = new Date(this.now).toISOString();
       loop.counters[t.instanceId] = c;
       const p = t.policy.parameters;
       if (c.episode === undefined && c.consecutiveFailures >= p.failure_threshold)
@@ -562,12 +592,17 @@ state: ${JSON.stringify(brief)}`,
         loopId: loop.id,
         result: { kind: 'stopped', reason: 'control', counters },
       });
-    else
-      this.feed({
+    else {
+      const ev: MachineEvent = {
         type: 'loopEnded',
         loopId: loop.id,
         result: { kind: how, instanceId: instanceId!, counters },
-      });
+      };
+      // A monitor worker's backlog: the report reaches the workflow long after its round.
+      if (how === 'failure' && !this.quiet && this.r.chance(0.25))
+        this.at(LATE_REPORT_MS, `late report of ${loop.id}`, () => this.feed(ev));
+      else this.feed(ev);
+    }
   }
 
   // ---- the conductor ----

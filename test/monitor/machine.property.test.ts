@@ -27,7 +27,7 @@ function play(seed: number): Sim {
   return sim;
 }
 
-const RARE_TRANSITION_SEEDS = [1787605531];
+const RARE_TRANSITION_SEEDS = [5648];
 
 describe('monitor state machine (property)', () => {
   it(`${RUNS} random histories from seed ${BASE} keep every invariant`, { timeout: 900_000 }, () => {
@@ -35,6 +35,7 @@ describe('monitor state machine (property)', () => {
     let actions = 0;
     let continued = 0;
     let abandoned = 0;
+    let rechecks = 0;
     const observed = new Set<string>();
     for (let i = 0; i < RUNS; i++) {
       const sim = play((BASE + i) >>> 0);
@@ -42,6 +43,7 @@ describe('monitor state machine (property)', () => {
       actions += sim.usedEpisodes.size;
       continued += sim.runs - 1;
       abandoned += sim.abandoned;
+      rechecks += sim.rechecks;
       for (const p of sim.observed) observed.add(p);
     }
     // The generator must reach the interesting places, or the test proves little.
@@ -49,6 +51,7 @@ describe('monitor state machine (property)', () => {
     expect(continued).toBeGreaterThan(RUNS / 10);
     expect(steps).toBeGreaterThan(RUNS * 20);
     expect(abandoned).toBeGreaterThan(RUNS / 20);
+    expect(rechecks).toBeGreaterThan(RUNS / 20);
     // Every transition the state diagram draws happens somewhere (none is dead weight).
     // The rarest (HELD->WAITING_DELAY) shows up about once in 1,250 histories, so
     // 2,000 random ones miss it one time in five; keep drawing histories — each still
@@ -56,7 +59,7 @@ describe('monitor state machine (property)', () => {
     // transition no history can reach exhausts.
     if (RUNS >= 1000) {
       // Rarer still: seeds known to reach them (a run continued as new just before a deferred
-      // action fell due starts with that action: found by CI, seed 1787605531).
+      // action fell due starts with that action: found by CI; seed 5648 since the simulator also delivers late reports).
       for (const seed of RARE_TRANSITION_SEEDS) for (const p of play(seed).observed) observed.add(p);
       const missing = () => TRANSITIONS.map(([a, b]) => `${a}->${b}`).filter((p) => !observed.has(p));
       for (let i = RUNS; i < RUNS + 40_000 && missing().length > 0; i++) {

@@ -375,4 +375,39 @@ describe('monitor shell: continue-as-new', () => {
     await w.liveLoop(m.vnfId, w.loops.indexOf(second) + 1);
     expect(w.picks, 'handed back: a pick').toBe(picks + 1);
   });
+
+  it('a failure report that arrives late is probed once more: no action until a fresh report', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    const first = await w.liveLoop(m.vnfId);
+    const actionsBefore = w.actions.length;
+    const stale = new Date(Date.now() - 60_000).toISOString();
+    first.end({
+      kind: 'failure',
+      instanceId: 't1',
+      counters: {
+        t1: { consecutiveFailures: 1, consecutiveSuccesses: 0, lastResult: 'failed', lastProbeAt: stale },
+      },
+    });
+    // Back to the loop one failure short of the threshold (1 here), no action.
+    const recheck = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
+    expect(recheck.input.counters.t1).toMatchObject({ consecutiveFailures: 0 });
+    expect(recheck.input.counters.t1?.episode).toBeUndefined();
+    expect(w.actions.length, 'no action on a late report').toBe(actionsBefore);
+    // Still failing: reported again, fresh — acted on.
+    recheck.end({
+      kind: 'failure',
+      instanceId: 't1',
+      counters: {
+        t1: {
+          consecutiveFailures: 1,
+          consecutiveSuccesses: 0,
+          lastResult: 'failed',
+          lastProbeAt: new Date().toISOString(),
+        },
+      },
+    });
+    const action = await w.action(m.vnfId, actionsBefore);
+    expect(action.req).toMatchObject({ instanceId: 't1', action: 'respawn' });
+    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'respawned' } });
+  });
 });

@@ -148,6 +148,13 @@ export interface MachineState extends Omit<CarriedMonitorState, 'version'> {
    * (the MONITOR_PRESENCE patch). Runs without it rely on their loops' own heartbeat timeout.
    */
   presence?: boolean;
+  /**
+   * A failure report that reaches this run late is probed once more before it is acted on (the
+   * MONITOR_LATE_RECHECK patch). Runs without it act on every report as it comes.
+   */
+  lateRecheck?: boolean;
+  /** Targets whose late failure report was sent back for one more round, and when (not carried). */
+  rechecked?: Record<string, number>;
 }
 
 // ---- events and commands ----------------------------------------------------
@@ -279,10 +286,11 @@ export function init(
   input: MonitorInput,
   runTag: string,
   now: number,
-  opts: { presence?: boolean } = {},
+  opts: { presence?: boolean; lateRecheck?: boolean } = {},
 ): MachineState {
   const base = {
     ...(opts.presence ? { presence: true } : {}),
+    ...(opts.lateRecheck ? { lateRecheck: true } : {}),
     vnfId: input.vnfId,
     actionId: input.actionId,
     allowedCidrs: input.allowedCidrs,
@@ -472,7 +480,7 @@ function stopWith(s: MachineState, reason: string): void {
 /** Drops counters, episodes and retries of targets no longer in the set. */
 function pruneToSet(s: MachineState): void {
   const live = new Set(targetsOf(s).map((t) => t.instanceId));
-  for (const m of [s.counters, s.episodes, s.retries] as Record<string, unknown>[])
+  for (const m of [s.counters, s.episodes, s.retries, s.rechecked ?? {}] as Record<string, unknown>[])
     for (const id of Object.keys(m)) if (!live.has(id)) delete m[id];
   s.resets = s.resets.filter((id) => live.has(id));
 }
@@ -609,10 +617,54 @@ function loopEnded(
   }
   // failure: the target crossed its failure threshold outside any episode.
   if (s.episodes[t.instanceId] || s.paused || s.phase === 'stopping') return;
+  if (recheckLate(s, t, now)) return;
   const vantage = ev.loopQueue
     ? { taskQueue: ev.loopQueue, vnfs: r.kind === 'failure' ? (r.workerLoops ?? 0) : 0 }
     : undefined;
   openEpisode(s, t, now, cmds, vantage);
+}
+
+/** A report is late when it reaches the monitor this long after its target's period. */
+const LATE_REPORT_SLACK_MS = 5_000;
+/** A second late report within this of the first recheck is acted on. */
+const RECHECK_MEMORY_MS = 300_000;
+
+/**
+ * A failure report that reaches the monitor well after its failed round (a monitor worker's
+ * backlog after a blip of a large fleet: minutes, for thousands of reports) goes back for one
+ * more round before it opens an episode: by then most of those targets answer again, and each
+ * action would have cost the conductor a workflow and a probe. Its counters stay one failure
+ * short of the threshold, so a target that still fails is reported again after one round, fresh;
+ * a report late again after its recheck is acted on — a monitor that is always behind still acts.
+ */
+function recheckLate(s: MachineState, t: LoopTarget, now: number): boolean {
+  if (!s.lateRecheck) return false;
+  const id = t.instanceId;
+  const c = s.counters[id];
+  const before = s.rechecked?.[id];
+  if (s.rechecked) delete s.rechecked[id];
+  if (!c || !late(t, c, now) || (before !== undefined && now - before <= RECHECK_MEMORY_MS)) return false;
+  (s.rechecked ??= {})[id] = now;
+  s.counters[id] = { ...c, consecutiveFailures: Math.max(0, t.policy.parameters.failure_threshold - 1) };
+  return true;
+}
+
+function late(t: LoopTarget, c: TargetCounters, now: number): boolean {
+  const probedAt = c.lastProbeAt === undefined ? NaN : Date.parse(c.lastProbeAt);
+  return !Number.isNaN(probedAt) && now - probedAt > t.policy.parameters.period * 1000 + LATE_REPORT_SLACK_MS;
+}
+
+/**
+ * Whether `ev` is a failure report that reaches the monitor late: the shell takes the
+ * MONITOR_LATE_RECHECK patch only then (a patch marker on every monitor run would cost
+ * bring-up two history events per VNF).
+ */
+export function lateFailureReport(s: MachineState, ev: MachineEvent, now: number): boolean {
+  if (ev.type !== 'loopEnded' || ev.result?.kind !== 'failure' || s.loop?.id !== ev.loopId) return false;
+  const id = ev.result.instanceId;
+  const t = targetsOf(s).find((x) => x.instanceId === id);
+  const c = ev.result.counters[id];
+  return t !== undefined && c !== undefined && late(t, c, now);
 }
 
 function openEpisode(s: MachineState, t: LoopTarget, now: number, cmds: Command[], vantage?: Vantage): void {

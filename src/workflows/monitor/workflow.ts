@@ -44,6 +44,7 @@ import {
 import { legacyMonitorV1, type MonitorResult } from './legacy-v1.js';
 import {
   init,
+  lateFailureReport,
   start,
   statusOf,
   step,
@@ -92,6 +93,13 @@ export const LOOP_CHECK = 'monitor-loop-check';
  * meanwhile hands the loop straight back (stopped), and the next one is picked.
  */
 export const LOOP_SAME_WORKER = 'monitor-loop-same-worker';
+/**
+ * 2026-12-05. A failure report that reaches the monitor late (its worker's backlog after a blip)
+ * is probed once more before it is acted on (machine.ts recheckLate). Taken at the first such
+ * report of a run, so monitors that never see one carry no marker.
+ */
+export const MONITOR_LATE_RECHECK = 'monitor-late-recheck';
+
 /**
  * How long after a report its worker is taken again without a pick. The next loop of a VDU
  * whose action runs starts after the answer; later than this, the worker may have gone, and a
@@ -412,7 +420,10 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     await condition(() => inbox.length > 0 || (!state.canSuggested && workflowInfo().continueAsNewSuggested));
     if (inbox.length === 0) inbox.push({ type: 'canSuggested' });
     while (inbox.length > 0) {
-      const r = step(state, inbox.shift()!, Date.now());
+      const ev = inbox.shift()!;
+      if (!state.lateRecheck && lateFailureReport(state, ev, Date.now()) && patched(MONITOR_LATE_RECHECK))
+        state = { ...state, lateRecheck: true };
+      const r = step(state, ev, Date.now());
       state = r.state;
       const t = run(r.commands);
       // Completion is final; continue-as-new stands only while each later step asks for it again.
