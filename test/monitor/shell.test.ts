@@ -168,6 +168,56 @@ describe('monitor shell', () => {
     loop.end({ kind: 'failure', instanceId: 't1' });
     expect((await w.action(m.vnfId, 0)).req).toMatchObject({ generation: 2, instanceId: 't1' });
   });
+
+  it('a loop that ended with a report is followed on the same worker without a new pick; one handed back is picked again', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'log' }] });
+    const first = await w.liveLoop(m.vnfId);
+    const picks = w.picks;
+    first.end({ kind: 'failure', instanceId: 't1' });
+    const action = await w.action(m.vnfId, 0);
+    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'logged' } });
+    const second = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
+    expect(w.picks, 'a report: no pick').toBe(picks);
+    // Handed back (a quarantine, a shutdown): the worker may not take it again, so pick.
+    second.end({ kind: 'stopped', reason: 'control' });
+    await w.liveLoop(m.vnfId, w.loops.indexOf(second) + 1);
+    expect(w.picks, 'handed back: a pick').toBe(picks + 1);
+  });
+
+  it('a failure report that arrives late is probed once more: no action until a fresh report', async () => {
+    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
+    const first = await w.liveLoop(m.vnfId);
+    const mine = () => w.actions.filter((x) => x.req.vnfId === m.vnfId).length;
+    const stale = new Date(Date.now() - 60_000).toISOString();
+    first.end({
+      kind: 'failure',
+      instanceId: 't1',
+      counters: {
+        t1: { consecutiveFailures: 1, consecutiveSuccesses: 0, lastResult: 'failed', lastProbeAt: stale },
+      },
+    });
+    // Back to the loop one failure short of the threshold (1 here), no action.
+    const recheck = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
+    expect(recheck.input.counters.t1).toMatchObject({ consecutiveFailures: 0 });
+    expect(recheck.input.counters.t1?.episode).toBeUndefined();
+    expect(mine(), 'no action on a late report').toBe(0);
+    // Still failing: reported again, fresh — acted on.
+    recheck.end({
+      kind: 'failure',
+      instanceId: 't1',
+      counters: {
+        t1: {
+          consecutiveFailures: 1,
+          consecutiveSuccesses: 0,
+          lastResult: 'failed',
+          lastProbeAt: new Date().toISOString(),
+        },
+      },
+    });
+    const action = await w.action(m.vnfId, 0);
+    expect(action.req).toMatchObject({ instanceId: 't1', action: 'respawn' });
+    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'respawned' } });
+  });
 });
 
 describe('monitor shell: the healing gate', () => {
@@ -359,55 +409,5 @@ describe('monitor shell: continue-as-new', () => {
     } finally {
       w.workerHeartbeatMs = 60_000;
     }
-  });
-
-  it('a loop that ended with a report is followed on the same worker without a new pick; one handed back is picked again', async () => {
-    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'log' }] });
-    const first = await w.liveLoop(m.vnfId);
-    const picks = w.picks;
-    first.end({ kind: 'failure', instanceId: 't1' });
-    const action = await w.action(m.vnfId, 0);
-    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'logged' } });
-    const second = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
-    expect(w.picks, 'a report: no pick').toBe(picks);
-    // Handed back (a quarantine, a shutdown): the worker may not take it again, so pick.
-    second.end({ kind: 'stopped', reason: 'control' });
-    await w.liveLoop(m.vnfId, w.loops.indexOf(second) + 1);
-    expect(w.picks, 'handed back: a pick').toBe(picks + 1);
-  });
-
-  it('a failure report that arrives late is probed once more: no action until a fresh report', async () => {
-    const m = await w.startMonitor({ targets: [{ id: 't1', action: 'respawn' }] });
-    const first = await w.liveLoop(m.vnfId);
-    const actionsBefore = w.actions.length;
-    const stale = new Date(Date.now() - 60_000).toISOString();
-    first.end({
-      kind: 'failure',
-      instanceId: 't1',
-      counters: {
-        t1: { consecutiveFailures: 1, consecutiveSuccesses: 0, lastResult: 'failed', lastProbeAt: stale },
-      },
-    });
-    // Back to the loop one failure short of the threshold (1 here), no action.
-    const recheck = await w.liveLoop(m.vnfId, w.loops.indexOf(first) + 1);
-    expect(recheck.input.counters.t1).toMatchObject({ consecutiveFailures: 0 });
-    expect(recheck.input.counters.t1?.episode).toBeUndefined();
-    expect(w.actions.length, 'no action on a late report').toBe(actionsBefore);
-    // Still failing: reported again, fresh — acted on.
-    recheck.end({
-      kind: 'failure',
-      instanceId: 't1',
-      counters: {
-        t1: {
-          consecutiveFailures: 1,
-          consecutiveSuccesses: 0,
-          lastResult: 'failed',
-          lastProbeAt: new Date().toISOString(),
-        },
-      },
-    });
-    const action = await w.action(m.vnfId, actionsBefore);
-    expect(action.req).toMatchObject({ instanceId: 't1', action: 'respawn' });
-    action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'respawned' } });
   });
 });
