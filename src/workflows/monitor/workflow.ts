@@ -101,6 +101,13 @@ export const LOOP_SAME_WORKER = 'monitor-loop-same-worker';
 export const MONITOR_LATE_RECHECK = 'monitor-late-recheck';
 
 /**
+ * 2026-12-05. A monitor that completes first lets its control messages in flight settle (a stop
+ * sent as the loop ended by itself), so none is left pending on the closed workflow. Taken only
+ * when one is in flight.
+ */
+export const MONITOR_SETTLE_CONTROLS = 'monitor-settle-controls';
+
+/**
  * How long after a report its worker is taken again without a pick. The next loop of a VDU
  * whose action runs starts after the answer; later than this, the worker may have gone, and a
  * loop sent to a queue nobody polls waits out its schedule-to-start timeout (30 s).
@@ -297,13 +304,18 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
     }
   };
 
+  /** Control messages not yet answered (MONITOR_SETTLE_CONTROLS). */
+  const controlsInFlight = new Set<Promise<void>>();
   const sendControl = (loopId: string, msg: ProbeLoopControl, onFailure?: () => void) => {
     const rec = loops.get(loopId);
     if (!rec) return onFailure?.();
-    rec.chain = rec.chain.then(async () => {
+    const sent = rec.chain.then(async () => {
       const ok = rec.control ? await rec.control(msg).catch(() => false) : false;
       if (!ok) onFailure?.();
     });
+    rec.chain = sent;
+    controlsInFlight.add(sent);
+    void sent.finally(() => controlsInFlight.delete(sent));
   };
 
   const stopLoop = (loopId: string) => {
@@ -439,6 +451,9 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
       carried: terminal.carried,
     });
   }
+  // A stop sent as the loop ended by itself is still in flight: completing now would leave it
+  // pending on a closed workflow (shown in the Web UI, never run). Bounded by its 10 s timeout.
+  if (controlsInFlight.size && patched(MONITOR_SETTLE_CONTROLS)) await Promise.all([...controlsInFlight]);
   return { reason: terminal.type === 'complete' ? terminal.reason : 'stopped' };
 }
 
