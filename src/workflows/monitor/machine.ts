@@ -624,8 +624,13 @@ function loopEnded(
   openEpisode(s, t, now, cmds, vantage);
 }
 
-/** A report is late when it reaches the monitor this long after its target's period. */
-const LATE_REPORT_SLACK_MS = 5_000;
+/**
+ * A report is late when it reaches the monitor more than this after its failed round: a backlog
+ * of tens of seconds, not the few seconds a busy worker takes (period + 5 s, at least 15 s).
+ */
+export function lateAfterMs(periodS: number): number {
+  return Math.max(periodS * 1000 + 5_000, 15_000);
+}
 /** A second late report within this of the first recheck is acted on. */
 const RECHECK_MEMORY_MS = 300_000;
 
@@ -651,7 +656,7 @@ function recheckLate(s: MachineState, t: LoopTarget, now: number): boolean {
 
 function late(t: LoopTarget, c: TargetCounters, now: number): boolean {
   const probedAt = c.lastProbeAt === undefined ? NaN : Date.parse(c.lastProbeAt);
-  return !Number.isNaN(probedAt) && now - probedAt > t.policy.parameters.period * 1000 + LATE_REPORT_SLACK_MS;
+  return !Number.isNaN(probedAt) && now - probedAt > lateAfterMs(t.policy.parameters.period);
 }
 
 /**
