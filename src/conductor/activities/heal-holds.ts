@@ -10,12 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { HealSettings } from '../../config.js';
 import type { Db, Prisma } from '../../db/client.js';
-import {
-  monitorWorkflowId,
-  SIGNAL_ACTION_PHASE,
-  type ActionPhaseSignal,
-  type PolicyActionInput,
-} from '../../monitoring/contract.js';
+import type { PolicyActionInput } from '../../monitoring/contract.js';
+import { ANSWERED_PHASE, tellActionPhase } from './action-phase.js';
 import { probeFromConductor } from './conductor-probe.js';
 import { CORRELATE_LOCK } from './heal-gate.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
@@ -38,8 +34,6 @@ const END_PROBE_TRIES = 3;
 const END_PROBE_SPACING_MS = 1000;
 /** Conductor probes in flight at once (fping batches them; http_ping opens a connection each). */
 const PROBES_AT_ONCE = 2000;
-/** Signals to members' monitors in flight at once. */
-const SIGNALS_AT_ONCE = 64;
 
 /** fn over items, at most `size` at a time, results in order. */
 async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -73,26 +67,23 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
     });
   }
 
+  /** Tells members' monitors where their held action stands (shown in their status). */
+  const notify = (members: { vnfId: string; actionId: string; episode: number }[], phase: string) =>
+    tellActionPhase(client, members, phase);
+
   /**
-   * Tells members' monitors where their held action stands (shown in their status); `answered`
-   * ends their held episodes. A few at a time: a hold can have thousands of members.
+   * Members whose target answers the conductor leave the hold with no action. Their monitors are
+   * told first (the held episode ends, a target that still fails from there is judged afresh), so
+   * a crash between the two re-sends, never loses it; one not told would keep its episode held for
+   * good, and a target failing from its vantage would never be acted on.
    */
-  async function notify(
-    members: { vnfId: string; actionId: string; episode: number }[],
-    phase: string,
-    answered = false,
-  ) {
-    await inBatches(members, SIGNALS_AT_ONCE, (m) =>
-      client.workflow
-        .getHandle(monitorWorkflowId(m.vnfId))
-        .signal(SIGNAL_ACTION_PHASE, {
-          actionId: m.actionId,
-          episode: m.episode,
-          phase,
-          ...(answered ? { answered: true } : {}),
-        } satisfies ActionPhaseSignal)
-        .catch(() => undefined),
-    );
+  async function recover(members: { id: string; vnfId: string; actionId: string; episode: number }[]) {
+    if (!members.length) return;
+    await tellActionPhase(client, members, ANSWERED_PHASE, true);
+    await db.policyActionExecution.updateMany({
+      where: { id: { in: members.map((m) => m.id) }, gate: 'HELD' },
+      data: { gate: 'RECOVERED' },
+    });
   }
 
   /**
@@ -154,16 +145,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         false,
       ),
     );
-    if (!ids.size) return ids;
-    await notify(
-      pending.filter((m) => ids.has(m.id)),
-      "answers the conductor's probe again: no action for this failure",
-      true,
-    );
-    await db.policyActionExecution.updateMany({
-      where: { id: { in: [...ids] }, gate: 'HELD' },
-      data: { gate: 'RECOVERED' },
-    });
+    await recover(pending.filter((m) => ids.has(m.id)));
     return ids;
   }
 
@@ -219,20 +201,7 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         if (quiet && !stillCorrelated) {
           // The scope recovered: no action for those that answer again; the rest are single failures.
           const late = await answeringNow(pending.map((m) => m.id));
-          if (late.length) {
-            // Told first, as leaveOnAnswer does: a monitor not told would keep its episode held in
-            // an ended hold, and a target that fails again (or still, from its vantage) would never
-            // be acted on (storm bench: 2 real faults of 20).
-            await notify(
-              pending.filter((m) => late.includes(m.id)),
-              "answers the conductor's probe again: no action for this failure",
-              true,
-            );
-            await db.policyActionExecution.updateMany({
-              where: { id: { in: late }, gate: 'HELD' },
-              data: { gate: 'RECOVERED' },
-            });
-          }
+          await recover(pending.filter((m) => late.includes(m.id)));
           const answered = recovered + late.length;
           const failing = pending.filter((m) => !late.includes(m.id));
           const message =

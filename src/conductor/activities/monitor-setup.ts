@@ -14,14 +14,13 @@ import {
   type MonitoredVdu,
   type MonitorInput,
   type MonitorStatus,
-  SIGNAL_ACTION_PHASE,
-  type ActionPhaseSignal,
   type UpdateSignal,
 } from '../../monitoring/contract.js';
 import { MonitorStateKey, TenantIdKey, VnfIdKey, VnfNameKey } from '../../temporal/search-attributes.js';
 import { parseStoredVimConfig } from '../../vim/registry.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import { MONITORED_STATUSES, type VnfStatus } from '../contract.js';
+import { ANSWERED_PHASE, tellActionPhase } from './action-phase.js';
 import { writeVnfEvent } from './events.js';
 
 export interface MonitorSet {
@@ -148,13 +147,12 @@ export function monitorSetupActivities(db: Db, client: Client, temporal: Tempora
       where: { vnfId, actionId, episode: { in: held }, gate: 'RECOVERED' },
       select: { episode: true },
     });
-    for (const r of recovered)
-      await client.workflow.getHandle(monitorWorkflowId(vnfId)).signal(SIGNAL_ACTION_PHASE, {
-        actionId,
-        episode: r.episode,
-        phase: "its hold saw the target answer the conductor's probe: no action for this failure",
-        answered: true,
-      } satisfies ActionPhaseSignal);
+    await tellActionPhase(
+      client,
+      recovered.map((r) => ({ vnfId, actionId, episode: r.episode })),
+      ANSWERED_PHASE,
+      true,
+    );
   }
 
   return {
