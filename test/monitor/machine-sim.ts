@@ -50,6 +50,8 @@ const ACTIONS: PolicyActionName[] = ['respawn', 'vdu_autoheal', 'log', 'log_and_
 const PERIOD_MS = 1000;
 /** How late a delayed failure report arrives: past what the machine counts as late (15 s at a 1 s period). */
 const LATE_REPORT_MS = 20_000;
+/** The shell's STOP_GRACE (workflow.ts). */
+const STOP_GRACE_MS = 15_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const ALLOWED = ['10.0.0.0/16'];
 
@@ -62,6 +64,8 @@ interface SimLoop {
   alive: boolean;
   started: boolean;
   stopping: boolean;
+  /** Its end has been (or, for a late report, will be) told to the machine. */
+  ended?: boolean;
   generation: number;
   targets: LoopTarget[];
   counters: Record<string, TargetCounters>;
@@ -475,7 +479,20 @@ state: ${JSON.stringify(brief)}`,
         }
         case 'stopLoop': {
           const loop = this.loops.get(c.loopId);
-          if (!loop?.alive) break;
+          if (!loop) break;
+          // The shell cancels a loop that has not ended STOP_GRACE after its stop (and the stop
+          // message's own timeout): a dead worker that nobody declared lost never answers.
+          this.at(STOP_GRACE_MS + 5_000, `stop grace of ${c.loopId}`, () => {
+            if (loop.ended) return;
+            loop.alive = false;
+            loop.ended = true;
+            this.feed({
+              type: 'loopEnded',
+              loopId: loop.id,
+              error: { lostWorker: false, cancelled: true, message: 'cancelled' },
+            });
+          });
+          if (!loop.alive) break;
           loop.stopping = true;
           this.at(this.r.int(1, 300), `loop ${c.loopId} stops`, () => this.endLoop(loop, 'stopped'));
           break;
@@ -579,6 +596,7 @@ state: ${JSON.stringify(brief)}`,
   ): void {
     if (!loop.alive) return;
     loop.alive = false;
+    loop.ended = true;
     const counters = structuredClone(loop.counters);
     if (how === 'lost')
       this.feed({

@@ -27,7 +27,7 @@ function play(seed: number): Sim {
   return sim;
 }
 
-const RARE_TRANSITION_SEEDS = [5648];
+const RARE_TRANSITION_SEEDS = [68672, 93150];
 
 describe('monitor state machine (property)', () => {
   it(`${RUNS} random histories from seed ${BASE} keep every invariant`, { timeout: 900_000 }, () => {
@@ -59,7 +59,7 @@ describe('monitor state machine (property)', () => {
     // transition no history can reach exhausts.
     if (RUNS >= 1000) {
       // Rarer still: seeds known to reach them (a run continued as new just before a deferred
-      // action fell due starts with that action: found by CI; seed 5648 since the simulator also delivers late reports).
+      // action fell due starts with that action: found by CI; seeds 68672 and 93150 since the simulator models the shell's stop grace).
       for (const seed of RARE_TRANSITION_SEEDS) for (const p of play(seed).observed) observed.add(p);
       const missing = () => TRANSITIONS.map(([a, b]) => `${a}->${b}`).filter((p) => !observed.has(p));
       for (let i = RUNS; i < RUNS + 40_000 && missing().length > 0; i++) {
