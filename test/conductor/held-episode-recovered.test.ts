@@ -2,12 +2,12 @@
 // conductor: gate RECOVERED) ends in its monitor even when the word never
 // reached it — the signal lost, as it was at the end of a storm's hold for two
 // real faults that were then never acted on. The reconciliation sees the
-// monitor HELD outside any open hold and resyncs it, and the resync tells the
+// monitor HELD outside any open hold (past a settle time) and resyncs it, and the resync tells the
 // monitor; a target that still fails is then judged afresh and acted on
 // again. Real workers, Temporal, PostgreSQL and a netns VDU whose link is down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healSettings } from '../../src/config.js';
-import { reconcileMonitors } from '../../src/conductor/maintenance/monitors.js';
+import { HOLD_SETTLE_MS, reconcileMonitors } from '../../src/conductor/maintenance/monitors.js';
 import { createLogger } from '../../src/logger.js';
 import { monitorWorkflowId, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { createVnf, liveInstances, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
@@ -69,10 +69,19 @@ describe.skipIf(skip)('a held episode whose hold took no action ends in its moni
       }),
     ]);
     const log = createLogger('test');
+    const deps = { db: stack.db, client: stack.client, temporal: stack.temporal, log };
+    // Just ended: the word may still be on its way to the monitor — no command yet.
+    const early = await reconcileMonitors(deps);
+    expect(early.commands.filter((c) => c.vnfId === vnfId)).toEqual([]);
+    // Past the settle time and still HELD: it missed the word.
+    await stack.db.healHold.update({
+      where: { id: held.holdId! },
+      data: { endedAt: new Date(Date.now() - HOLD_SETTLE_MS - 1000) },
+    });
     await eventually(
       'the target judged afresh: a new action for a later episode',
       async () => {
-        await reconcileMonitors({ db: stack.db, client: stack.client, temporal: stack.temporal, log });
+        await reconcileMonitors(deps);
         return stack.db.policyActionExecution.findFirst({ where: { vnfId, episode: { gt: held.episode } } });
       },
       60_000,

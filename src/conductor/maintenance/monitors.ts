@@ -22,6 +22,9 @@ import { MonitorStateKey } from '../../temporal/search-attributes.js';
 import { monitorSetupActivities } from '../activities/monitor-setup.js';
 import type { MaintenanceDeps } from './deps.js';
 
+/** How long after its hold let it go a monitor may stay HELD before a resync (see inHold). */
+export const HOLD_SETTLE_MS = 60_000;
+
 export interface MonitorReconciliation {
   /** VNFs for which a command was started (start, restart, resync, stop). */
   commands: { vnfId: string; command: MonitorCommandName }[];
@@ -88,12 +91,19 @@ export async function reconcileMonitors({
       AND (v.deleted_at IS NULL OR v.id::text = ANY(${[...running.keys()]}))`;
 
   // Monitors whose action waits in an open correlated-failure hold are HELD on purpose, VNF ACTIVE.
+  // So, for a while, are those the hold has just told that their target answers (gate RECOVERED):
+  // the word is on its way (a signal, then the monitor's next workflow task) — resyncing them too
+  // would send the fleet a command each right after a blip. Past the settle time, a monitor still
+  // HELD missed it and is resynced (the resync tells it again).
+  const settleSecs = HOLD_SETTLE_MS / 1000;
   const inHold = new Set(
     (
       await db.$queryRaw<{ id: string }[]>`
         SELECT DISTINCT p.vnf_id::text AS id FROM policy_action_executions p
           JOIN heal_holds h ON h.id = p.hold_id
-         WHERE h.state IN ('HELD', 'RELEASED') AND p.gate IN ('HELD', 'RELEASED', 'QUEUED', 'RECREATING')`
+         WHERE (h.state IN ('HELD', 'RELEASED')
+                AND p.gate IN ('HELD', 'RELEASED', 'QUEUED', 'RECREATING', 'RECOVERED'))
+            OR (p.gate = 'RECOVERED' AND h.ended_at > now() - make_interval(secs => ${settleSecs}::float8))`
     ).map((r) => r.id),
   );
 
