@@ -4,6 +4,7 @@
 // a target that still fails from the monitor's vantage is judged afresh.
 import type { Client } from '@temporalio/client';
 import { monitorWorkflowId, SIGNAL_ACTION_PHASE, type ActionPhaseSignal } from '../../monitoring/contract.js';
+import { inBatches } from './in-batches.js';
 
 /** The phase of a held action whose target answered the conductor's probe. */
 export const ANSWERED_PHASE = "answers the conductor's probe again: no action for this failure";
@@ -18,18 +19,15 @@ export async function tellActionPhase(
   phase: string,
   answered = false,
 ): Promise<void> {
-  for (let i = 0; i < members.length; i += SIGNALS_AT_ONCE)
-    await Promise.all(
-      members.slice(i, i + SIGNALS_AT_ONCE).map((m) =>
-        client.workflow
-          .getHandle(monitorWorkflowId(m.vnfId))
-          .signal(SIGNAL_ACTION_PHASE, {
-            actionId: m.actionId,
-            episode: m.episode,
-            phase,
-            ...(answered ? { answered: true } : {}),
-          } satisfies ActionPhaseSignal)
-          .catch(() => undefined),
-      ),
-    );
+  await inBatches(members, SIGNALS_AT_ONCE, (m) =>
+    client.workflow
+      .getHandle(monitorWorkflowId(m.vnfId))
+      .signal(SIGNAL_ACTION_PHASE, {
+        actionId: m.actionId,
+        episode: m.episode,
+        phase,
+        ...(answered ? { answered: true } : {}),
+      } satisfies ActionPhaseSignal)
+      .catch(() => undefined),
+  );
 }

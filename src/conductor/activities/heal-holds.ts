@@ -13,6 +13,7 @@ import type { Db, Prisma } from '../../db/client.js';
 import type { PolicyActionInput } from '../../monitoring/contract.js';
 import { ANSWERED_PHASE, tellActionPhase } from './action-phase.js';
 import { probeFromConductor } from './conductor-probe.js';
+import { inBatches } from './in-batches.js';
 import { CORRELATE_LOCK } from './heal-gate.js';
 import type { RunClaim } from '../workflows/policy-actions/context.js';
 
@@ -34,14 +35,6 @@ const END_PROBE_TRIES = 3;
 const END_PROBE_SPACING_MS = 1000;
 /** Conductor probes in flight at once (fping batches them; http_ping opens a connection each). */
 const PROBES_AT_ONCE = 2000;
-
-/** fn over items, at most `size` at a time, results in order. */
-async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size)
-    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
-}
 
 export function healHoldActivities(db: Db, client: Client, settings: HealSettings) {
   async function holdEvent(
@@ -66,10 +59,6 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
       },
     });
   }
-
-  /** Tells members' monitors where their held action stands (shown in their status). */
-  const notify = (members: { vnfId: string; actionId: string; episode: number }[], phase: string) =>
-    tellActionPhase(client, members, phase);
 
   /**
    * Members whose target answers the conductor leave the hold with no action. Their monitors are
@@ -181,7 +170,8 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
           where: { id: { in: ids }, gate: 'HELD' },
           data: { gate: 'RELEASED' },
         });
-        await notify(
+        await tellActionPhase(
+          client,
           pending.filter((m) => ids.includes(m.id)),
           phase,
         );
@@ -264,7 +254,8 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
                 `hold past its limit of ${settings.holdLimitMs / 1000} s with ${pending.length} target(s) still failing: an operator decides (vnfm hold release ${holdId}, or vnfm hold cancel ${holdId})`,
               );
             });
-            await notify(
+            await tellActionPhase(
+              client,
               pending,
               `held past its limit: waiting for an operator (vnfm hold release|cancel ${holdId})`,
             );
@@ -343,7 +334,11 @@ export function healHoldActivities(db: Db, client: Client, settings: HealSetting
         return pending;
       });
       if (state === 'CANCELLED')
-        await notify(pending, `held action cancelled by ${args.by}: no action until the target recovers`);
+        await tellActionPhase(
+          client,
+          pending,
+          `held action cancelled by ${args.by}: no action until the target recovers`,
+        );
       return { state, detail: `hold ${args.holdId} ${state.toLowerCase()}` };
     },
 
