@@ -21,6 +21,8 @@ export interface ResponseSpec {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A JSON body already serialised (large pages written without building objects); checked like `body`. */
+  json?: string | Buffer;
   /** A body already serialised, sent with `contentType`. */
   text?: string;
   contentType?: string;
@@ -142,7 +144,10 @@ function context(r: AnyRoute, req: Request, res: Response): RouteContext<unknown
 
 function send(res: Response, reply: Reply): void {
   res.status(reply.status);
-  if (reply.text !== undefined) {
+  if (reply.json !== undefined) {
+    // What res.json sends, for a body already serialised (a Buffer would otherwise lose the charset).
+    res.set('Content-Type', 'application/json; charset=utf-8').send(reply.json);
+  } else if (reply.text !== undefined) {
     res.type(reply.contentType ?? 'text/plain').send(reply.text);
   } else if (reply.body === undefined) {
     res.end();
@@ -155,8 +160,14 @@ function send(res: Response, reply: Reply): void {
 function checkReply(r: AnyRoute, reply: Reply): void {
   const spec = r.responses[reply.status];
   if (!spec) throw new Error(`${r.operationId} answered ${reply.status}, which it does not declare`);
-  if (!spec.schema || reply.body === undefined) return;
-  const checked = spec.schema.safeParse(JSON.parse(JSON.stringify(reply.body)));
+  const body =
+    reply.json !== undefined
+      ? String(reply.json)
+      : reply.body === undefined
+        ? undefined
+        : JSON.stringify(reply.body);
+  if (!spec.schema || body === undefined) return;
+  const checked = spec.schema.safeParse(JSON.parse(body));
   if (!checked.success) {
     const where = zodProblems(checked.error)
       .slice(0, 5)

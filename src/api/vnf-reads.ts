@@ -2,8 +2,10 @@
 // request that returns each VNF with its VIM's name and its live instances
 // (Prisma's include costs a query and a result transformation per relation,
 // and the VNFD's parsed JSON per VNF; the view needs only facts of the VNFD,
-// which src/api/vnfd-facts.ts computes once per VNFD).
-import { Prisma, type Db } from '../db/client.js';
+// which src/api/vnfd-facts.ts computes once per VNFD). The query goes to the
+// client's pool directly: Prisma's raw-query result conversion cost a page
+// of 100 more than the query itself.
+import { poolOf, Prisma, type Db } from '../db/client.js';
 import type { Cursor } from './pagination.js';
 
 export interface VnfRecord {
@@ -22,7 +24,12 @@ export interface VnfRecord {
   vimName: string;
   /** Live ACTIVE instances as [vduName, mgmtIp], ordered by VDU name and index. */
   instances: [string, string | null][];
+  /** Changes whenever anything above does (see VERSION). */
+  version: string;
 }
+
+/** What a VNF's view is made of. */
+export type VnfViewSource = Omit<VnfRecord, 'version'>;
 
 export interface VnfFilter {
   tenantId?: string;
@@ -47,7 +54,19 @@ interface Raw {
   updated_at: Date;
   vim_name: string;
   instances: [string, string | null][];
+  version: string;
 }
+
+/**
+ * A VNF's row version: the xmin of every row its view is made of (the VNF, its
+ * VIM, its live instances). PostgreSQL gives every written row version the id
+ * of the transaction that wrote it, so any change to any of them — by the API,
+ * the conductor or by hand in SQL — gives a version never seen before, and
+ * an unchanged VNF keeps its version (src/api/vnf-json-cache.ts relies on it).
+ */
+const VERSION = Prisma.sql`v.xmin::text || '.' || m.xmin::text || '.' ||
+  COALESCE((SELECT string_agg(i.xmin::text, ',' ORDER BY i.vdu_name, i.index) FROM vdu_instances i
+            WHERE i.vnf_id = v.id AND i.deleted_at IS NULL AND i.status = 'ACTIVE'), '')`;
 
 const SELECT = Prisma.sql`
   SELECT v.id::text AS id, v.tenant_id::text AS tenant_id, v.name, v.description,
@@ -55,8 +74,13 @@ const SELECT = Prisma.sql`
          v.attributes, v.placement_attr, v.created_at, v.updated_at, m.name AS vim_name,
          COALESCE((SELECT json_agg(json_build_array(i.vdu_name, i.mgmt_ip) ORDER BY i.vdu_name, i.index)
                    FROM vdu_instances i
-                   WHERE i.vnf_id = v.id AND i.deleted_at IS NULL AND i.status = 'ACTIVE'), '[]'::json) AS instances
+                   WHERE i.vnf_id = v.id AND i.deleted_at IS NULL AND i.status = 'ACTIVE'), '[]'::json) AS instances,
+         ${VERSION} AS version
   FROM vnfs v JOIN vims m ON m.id = v.vim_id`;
+
+async function query<R extends object = Raw>(db: Db, sql: Prisma.Sql): Promise<R[]> {
+  return (await poolOf(db).query<R>(sql.text, sql.values)).rows;
+}
 
 const record = (r: Raw): VnfRecord => ({
   id: r.id,
@@ -69,19 +93,14 @@ const record = (r: Raw): VnfRecord => ({
   errorReason: r.error_reason,
   attributes: r.attributes,
   placementAttr: r.placement_attr,
-  createdAt: new Date(r.created_at),
-  updatedAt: new Date(r.updated_at),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
   vimName: r.vim_name,
   instances: r.instances,
+  version: r.version,
 });
 
-/** Live VNFs matching `filter` after `cursor`, in (created_at, id) order, at most `take`. */
-export async function listVnfRecords(
-  db: Db,
-  filter: VnfFilter,
-  cursor: Cursor | undefined,
-  take: number,
-): Promise<VnfRecord[]> {
+function listWhere(filter: VnfFilter, cursor: Cursor | undefined): Prisma.Sql {
   const where = [Prisma.sql`v.deleted_at IS NULL`];
   if (filter.tenantId !== undefined) where.push(Prisma.sql`v.tenant_id = ${filter.tenantId}::uuid`);
   if (filter.name !== undefined) where.push(Prisma.sql`v.name = ${filter.name}`);
@@ -90,9 +109,51 @@ export async function listVnfRecords(
   if (filter.vimId !== undefined) where.push(Prisma.sql`v.vim_id = ${filter.vimId}::uuid`);
   if (cursor)
     where.push(Prisma.sql`(v.created_at, v.id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`);
-  const rows = await db.$queryRaw<Raw[]>`${SELECT} WHERE ${Prisma.join(where, ' AND ')}
-    ORDER BY v.created_at, v.id LIMIT ${take}`;
-  return rows.map(record);
+  return Prisma.join(where, ' AND ');
+}
+
+export interface VnfVersion {
+  id: string;
+  version: string;
+}
+
+/**
+ * Live VNFs matching `filter` after `cursor`, in (created_at, id) order, at most `take`: ids and
+ * versions only, which is all a page reads when its VNFs' JSON is cached (vnf-json-cache.ts).
+ */
+export async function listVnfVersions(
+  db: Db,
+  filter: VnfFilter,
+  cursor: Cursor | undefined,
+  take: number,
+): Promise<VnfVersion[]> {
+  return query<VnfVersion>(
+    db,
+    Prisma.sql`SELECT v.id::text AS id, ${VERSION} AS version FROM vnfs v JOIN vims m ON m.id = v.vim_id
+      WHERE ${listWhere(filter, cursor)} ORDER BY v.created_at, v.id LIMIT ${take}`,
+  );
+}
+
+/** Live VNFs by id (any order; ids no longer live are left out). */
+export async function findVnfRecords(db: Db, ids: readonly string[]): Promise<VnfRecord[]> {
+  return (
+    await query(db, Prisma.sql`${SELECT} WHERE v.id = ANY(${ids}::uuid[]) AND v.deleted_at IS NULL`)
+  ).map(record);
+}
+
+/** Where a page after `id` starts, when the VNF exists in the caller's scope (deleted ones too). */
+export async function findVnfCursor(
+  db: Db,
+  id: string,
+  scope: { tenantId?: string },
+): Promise<Cursor | null> {
+  const tenant =
+    scope.tenantId !== undefined ? Prisma.sql`AND tenant_id = ${scope.tenantId}::uuid` : Prisma.empty;
+  const rows = await query<{ id: string; createdAt: Date }>(
+    db,
+    Prisma.sql`SELECT id::text AS id, created_at AS "createdAt" FROM vnfs WHERE id = ${id}::uuid ${tenant}`,
+  );
+  return rows[0] ?? null;
 }
 
 /** One live VNF the caller may see. */
@@ -103,8 +164,9 @@ export async function findVnfRecord(
 ): Promise<VnfRecord | undefined> {
   const tenant =
     scope.tenantId !== undefined ? Prisma.sql`AND v.tenant_id = ${scope.tenantId}::uuid` : Prisma.empty;
-  const rows = await db.$queryRaw<
-    Raw[]
-  >`${SELECT} WHERE v.id = ${id}::uuid AND v.deleted_at IS NULL ${tenant}`;
+  const rows = await query(
+    db,
+    Prisma.sql`${SELECT} WHERE v.id = ${id}::uuid AND v.deleted_at IS NULL ${tenant}`,
+  );
   return rows[0] && record(rows[0]);
 }

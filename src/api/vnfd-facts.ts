@@ -9,13 +9,17 @@ import type { ParsedVnfd } from '../vnfd/types.js';
 export interface VnfdFacts {
   /** `attributes.monitoring_policy` (a JSON string), undefined when nothing is monitored. */
   monitoringPolicy?: string;
+  /** The same as a JSON string literal: escaped once per VNFD, not per VNF per page. */
+  monitoringPolicyJson?: string;
   /** VDUs a scaling policy targets: their mgmt_ip_address entry is always a list. */
   scaledVdus: ReadonlySet<string>;
 }
 
 export function vnfdFacts(parsed: ParsedVnfd): VnfdFacts {
+  const monitoringPolicy = monitoringPolicyAttribute(parsed);
   return {
-    monitoringPolicy: monitoringPolicyAttribute(parsed),
+    monitoringPolicy,
+    monitoringPolicyJson: monitoringPolicy === undefined ? undefined : JSON.stringify(monitoringPolicy),
     scaledVdus: new Set(parsed.vdus.map((v) => v.name).filter((n) => scalingPolicyOfVdu(parsed, n))),
   };
 }

@@ -2,6 +2,7 @@
 // query engine binary is needed at run time. Only the API and the conductor
 // import this module; monitor-side code never does (test/import-graph.test.ts).
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 
 export type Db = PrismaClient;
@@ -9,12 +10,27 @@ export { Prisma } from '../generated/prisma/client.ts';
 export type * from '../generated/prisma/client.ts';
 
 const connectionStrings = new WeakMap<Db, string>();
+const pools = new WeakMap<Db, pg.Pool>();
 
 export function createDb(url: string, opts: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: opts.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  // The adapter ends the pool on $disconnect, as it does a pool of its own.
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({ adapter });
   connectionStrings.set(db, url);
+  pools.set(db, pool);
   return db;
+}
+
+/**
+ * The client's own connection pool, for the few hot reads that skip Prisma's
+ * per-cell result conversion (a page of VNFs: src/api/vnf-reads.ts). Same
+ * connections, same limit.
+ */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this client was not made by createDb');
+  return pool;
 }
 
 /** The URL a client was made with: for connections of its own (session advisory locks). */

@@ -1,10 +1,13 @@
 // The list and show endpoints read VNFs with one SQL query and VNFD facts
 // cached per VNFD (src/api/vnf-reads.ts, vnfd-facts.ts); create and update
-// read them through Prisma. Both must give the same Tacker view, byte for byte.
+// read them through Prisma. Both must give the same Tacker view, byte for byte,
+// and the list and show endpoints write it as JSON text directly (vnf-json.ts).
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { vnfInclude, vnfView, vnfViewOf } from '../../src/api/serializers/vnf.js';
-import { findVnfRecord, listVnfRecords } from '../../src/api/vnf-reads.js';
+import { listJson, vnfJson } from '../../src/api/serializers/vnf-json.js';
+import { VnfJsonCache } from '../../src/api/vnf-json-cache.js';
+import { findVnfRecord, findVnfRecords, listVnfVersions } from '../../src/api/vnf-reads.js';
 import { VnfdFactsCache } from '../../src/api/vnfd-facts.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
 import { sampleTemplate } from '../helpers/fixtures.js';
@@ -67,16 +70,24 @@ describe('the VNF view', () => {
           });
       }
     }
-    const listed = await listVnfRecords(db, { tenantId: tenant.id }, undefined, 100);
-    expect(listed.map((r) => r.id)).toEqual(ids);
+    const versions = await listVnfVersions(db, { tenantId: tenant.id }, undefined, 100);
+    expect(versions.map((r) => r.id)).toEqual(ids);
+    const byId = new Map((await findVnfRecords(db, ids)).map((r) => [r.id, r]));
+    const listed = ids.map((id) => byId.get(id)!);
     const known = await facts.get(listed.map((r) => r.vnfdId));
     for (const r of listed) {
       const viaPrisma = await db.vnf.findUniqueOrThrow({ where: { id: r.id }, include: vnfInclude });
       const expected = JSON.stringify(vnfViewOf(viaPrisma));
       expect(JSON.stringify(vnfView(r, known.get(r.vnfdId)!)), r.name).toBe(expected);
+      expect(vnfJson(r, known.get(r.vnfdId)!), r.name).toBe(expected);
       const one = await findVnfRecord(db, r.id, { tenantId: tenant.id });
       expect(JSON.stringify(vnfView(one!, known.get(r.vnfdId)!)), r.name).toBe(expected);
     }
+    const links = { vnfs_links: [{ rel: 'next', href: 'http://h/v1.0/vnfs?marker=x' }] };
+    const page = await new VnfJsonCache(db, facts).json(versions);
+    expect(String(listJson('vnfs', page, links))).toBe(
+      JSON.stringify({ vnfs: listed.map((r) => vnfView(r, known.get(r.vnfdId)!)), ...links }),
+    );
     expect(await findVnfRecord(db, ids[0]!, { tenantId: randomUUID() })).toBeUndefined();
   });
 });

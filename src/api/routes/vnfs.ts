@@ -22,8 +22,10 @@ import {
   vnfUpdateBody,
   vnfView as vnfViewSchema,
 } from '../schemas/vnf.js';
-import { vnfInclude, vnfView, vnfViewOf } from '../serializers/vnf.js';
-import { findVnfRecord, listVnfRecords } from '../vnf-reads.js';
+import { vnfInclude, vnfViewOf } from '../serializers/vnf.js';
+import { listJson, vnfJson } from '../serializers/vnf-json.js';
+import { VnfJsonCache } from '../vnf-json-cache.js';
+import { findVnfCursor, findVnfRecord, listVnfVersions } from '../vnf-reads.js';
 import { VnfdFactsCache } from '../vnfd-facts.js';
 import { scopeOf, tenantForCreate } from '../tenancy.js';
 import { parseVnfdInput } from '../vnfd-input.js';
@@ -49,6 +51,12 @@ export function findVisibleVnf(db: Db, id: string, scope: { tenantId?: string })
 export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
   const findVisible = (id: string, scope: { tenantId?: string }) => findVisibleVnf(db, id, scope);
   const facts = new VnfdFactsCache(db);
+  const pages = new VnfJsonCache(db, facts);
+  // Markers resolve on the pool like the page itself (KeysetModel's one method).
+  const cursors = {
+    findFirst: ({ where }: { where: { id: string; tenantId?: string } }) =>
+      findVnfCursor(db, where.id, where),
+  };
 
   return [
     route({
@@ -165,8 +173,8 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
       errors: [400, 401],
       handler: async ({ req, query, principal }) => {
         const scope = scopeOf(principal);
-        const page = await keysetPage(req, 'vnfs', query, db.vnf, scope, (cursor, take) =>
-          listVnfRecords(
+        const page = await keysetPage(req, 'vnfs', query, cursors, scope, (cursor, take) =>
+          listVnfVersions(
             db,
             {
               ...scope,
@@ -179,11 +187,7 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
             take,
           ),
         );
-        const known = await facts.get(page.items.map((v) => v.vnfdId));
-        return {
-          status: 200,
-          body: { vnfs: page.items.map((v) => vnfView(v, known.get(v.vnfdId)!)), ...page.links },
-        };
+        return { status: 200, json: listJson('vnfs', await pages.json(page.items), page.links) };
       },
     }),
 
@@ -201,7 +205,7 @@ export function vnfRoutes({ db, lifecycle }: ApiDeps): AnyRoute[] {
         const vnf = await findVnfRecord(db, params.vnf_id, scopeOf(principal));
         if (!vnf) throw vnfNotFound(params.vnf_id);
         const known = await facts.get([vnf.vnfdId]);
-        return { status: 200, body: { vnf: vnfView(vnf, known.get(vnf.vnfdId)!) } };
+        return { status: 200, json: `{"vnf":${vnfJson(vnf, known.get(vnf.vnfdId)!)}}` };
       },
     }),
 

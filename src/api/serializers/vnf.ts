@@ -4,7 +4,7 @@ import { pythonJson } from '../../wire/python-json.js';
 import type { Prisma } from '../../db/client.js';
 import type { ParsedVnfd } from '../../vnfd/types.js';
 import type { VnfView } from '../schemas/vnf.js';
-import type { VnfRecord } from '../vnf-reads.js';
+import type { VnfViewSource } from '../vnf-reads.js';
 import { vnfdFacts, type VnfdFacts } from '../vnfd-facts.js';
 
 /** What a VNF's view needs besides its row when read through Prisma (create, update). */
@@ -21,7 +21,7 @@ export const vnfInclude = {
 export type VnfWithRelations = Prisma.VnfGetPayload<{ include: typeof vnfInclude }>;
 
 /** `{"VDU1": "10.0.0.14"}`, or a list for a VDU a scaling policy targets; null without instances. */
-export function mgmtIpAddress(instances: VnfRecord['instances'], facts: VnfdFacts): string | null {
+export function mgmtIpAddress(instances: VnfViewSource['instances'], facts: VnfdFacts): string | null {
   const byVdu = new Map<string, string[]>();
   for (const [vdu, ip] of instances) {
     if (!ip) continue;
@@ -36,7 +36,7 @@ export function mgmtIpAddress(instances: VnfRecord['instances'], facts: VnfdFact
   return pythonJson(out);
 }
 
-export function vnfView(vnf: VnfRecord, facts: VnfdFacts): VnfView {
+export function vnfView(vnf: VnfViewSource, facts: VnfdFacts): VnfView {
   const stored = (vnf.attributes ?? {}) as Record<string, unknown>;
   return {
     id: vnf.id,
