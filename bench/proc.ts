@@ -34,6 +34,11 @@ function readStat(pid: number): Stat | undefined {
   }
 }
 
+/** Kernel (system) CPU seconds of one process: sockets, syscalls. */
+export function systemSeconds(pid: number): number {
+  return (readStat(pid)?.stime ?? NaN) / clkTck();
+}
+
 function childrenOf(pid: number): number[] {
   try {
     const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
