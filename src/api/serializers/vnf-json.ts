@@ -1,8 +1,8 @@
 // The JSON text of VNFs in Tacker's view, written directly rather than built
-// as objects and stringified: every VNF of a page repeats its VNFD's
-// `monitoring_policy` string (two thirds of a page's bytes), and escaping it
-// once per VNFD (VnfdFacts.monitoringPolicyJson) instead of once per VNF per
-// request is most of what a page of 100 cost. Byte for byte the same as
+// as objects and stringified, so a list page can be assembled from each VNF's
+// bytes as the API keeps them (src/api/vnf-json-cache.ts); the VNFD's
+// `monitoring_policy` string (two thirds of a page's bytes) is escaped once per
+// VNFD (VnfdFacts.monitoringPolicyJson). Byte for byte the same as
 // JSON.stringify of vnfView (test/api/vnf-json.test.ts, vnf-view.test.ts).
 import type { VnfViewSource } from '../vnf-reads.js';
 import type { VnfdFacts } from '../vnfd-facts.js';
