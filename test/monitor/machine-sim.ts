@@ -52,6 +52,8 @@ const PERIOD_MS = 1000;
 const LATE_REPORT_MS = 20_000;
 /** The shell's STOP_GRACE (workflow.ts). */
 const STOP_GRACE_MS = 15_000;
+/** The reconciliation's HOLD_SETTLE_MS (conductor/maintenance/monitors.ts). */
+const HOLD_SETTLE_MS = 60_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 const ALLOWED = ['10.0.0.0/16'];
 
@@ -122,6 +124,8 @@ export class Sim {
   readonly allowedPairs = new Set(TRANSITIONS.map(([a, b]) => `${a}->${b}`));
   /** Holds the operator cancelled: their targets stay held until they recover. */
   readonly cancelled = new Set<string>();
+  /** Holds whose own probe saw their target answer (no action), and when. */
+  readonly answered = new Map<string, number>();
   /** MonitorState changes this run made, as `from->to`. */
   readonly observed = new Set<string>();
 
@@ -694,6 +698,7 @@ state: ${JSON.stringify(brief)}`,
     // answer, so a crash re-sends; the signal may be skipped only when the target answers anyway).
     const healthy = this.healthy.get(instanceId) ?? false;
     if (healthy || (!this.quiet && this.r.chance(0.4))) {
+      this.answered.set(holdId, this.now);
       if (!healthy || this.r.chance(0.7))
         this.feed({
           type: 'actionPhase',
@@ -781,10 +786,33 @@ state: ${JSON.stringify(brief)}`,
   /** The conductor's periodic reconciliation: a monitor off the database's generation is put back on it. */
   reconcile(): void {
     if (this.vnfGone || this.completed) return;
-    // resync: ahead of the database, or held while the VNF is ACTIVE (MonitorState HELD)
-    if (this.state.generation > this.dbGeneration || (this.state.hold && this.dbStatus === 'ACTIVE'))
-      this.dbGeneration = Math.max(this.state.generation, this.dbGeneration) + 1;
+    // resync: ahead of the database, or held while the VNF is ACTIVE (MonitorState HELD) and no
+    // hold has its action — one whose hold answered more than HOLD_SETTLE ago missed the word
+    // (the signal skipped because the target answered, but the monitor never saw it answer).
+    const heldPastAnswer = Object.values(this.state.episodes).some(
+      (e) =>
+        e.status === 'held' &&
+        e.holdId !== undefined &&
+        (this.answered.get(e.holdId) ?? Infinity) <= this.now - HOLD_SETTLE_MS,
+    );
+    const resync =
+      this.state.generation > this.dbGeneration ||
+      ((this.state.hold || heldPastAnswer) && this.dbStatus === 'ACTIVE');
+    if (resync) this.dbGeneration = Math.max(this.state.generation, this.dbGeneration) + 1;
     if (this.state.generation !== this.dbGeneration) this.sendUpdate(this.dbStatus);
+    if (!resync) return;
+    // resyncMonitor then tells the held episodes whose hold saw the target answer (tellRecovered).
+    const answered = Object.values(this.state.episodes).filter(
+      (e) => e.status === 'held' && e.holdId !== undefined && this.answered.has(e.holdId),
+    );
+    for (const e of answered)
+      this.feed({
+        type: 'actionPhase',
+        actionId: this.input.actionId,
+        episode: e.id,
+        phase: 'answered the conductor: no action',
+        answered: true,
+      });
   }
 
   /** Random chaos for `events` outside events, then a quiet world until everything settles. */
