@@ -14,6 +14,9 @@ const pools = new WeakMap<Db, pg.Pool>();
 
 export function createDb(url: string, opts: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  // An idle connection the server dropped: the pool replaces it. (The adapter attaches its own
+  // handler only once Prisma first connects; reads on the pool may come first.)
+  pool.on('error', () => undefined);
   // The adapter ends the pool on $disconnect, as it does a pool of its own.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({ adapter });
