@@ -141,17 +141,20 @@ export async function findVnfRecords(db: Db, ids: readonly string[]): Promise<Vn
   ).map(record);
 }
 
+/** `AND v.tenant_id = …` for a tenant's caller; nothing for an admin's. */
+const inScope = (scope: { tenantId?: string }) =>
+  scope.tenantId !== undefined ? Prisma.sql`AND v.tenant_id = ${scope.tenantId}::uuid` : Prisma.empty;
+
 /** Where a page after `id` starts, when the VNF exists in the caller's scope (deleted ones too). */
 export async function findVnfCursor(
   db: Db,
   id: string,
   scope: { tenantId?: string },
 ): Promise<Cursor | null> {
-  const tenant =
-    scope.tenantId !== undefined ? Prisma.sql`AND tenant_id = ${scope.tenantId}::uuid` : Prisma.empty;
   const rows = await query<{ id: string; createdAt: Date }>(
     db,
-    Prisma.sql`SELECT id::text AS id, created_at AS "createdAt" FROM vnfs WHERE id = ${id}::uuid ${tenant}`,
+    Prisma.sql`SELECT v.id::text AS id, v.created_at AS "createdAt" FROM vnfs v
+      WHERE v.id = ${id}::uuid ${inScope(scope)}`,
   );
   return rows[0] ?? null;
 }
@@ -162,11 +165,9 @@ export async function findVnfRecord(
   id: string,
   scope: { tenantId?: string },
 ): Promise<VnfRecord | undefined> {
-  const tenant =
-    scope.tenantId !== undefined ? Prisma.sql`AND v.tenant_id = ${scope.tenantId}::uuid` : Prisma.empty;
   const rows = await query(
     db,
-    Prisma.sql`${SELECT} WHERE v.id = ${id}::uuid AND v.deleted_at IS NULL ${tenant}`,
+    Prisma.sql`${SELECT} WHERE v.id = ${id}::uuid AND v.deleted_at IS NULL ${inScope(scope)}`,
   );
   return rows[0] && record(rows[0]);
 }

@@ -11,21 +11,10 @@ import { lifecycleWorkflowId } from '../../src/conductor/contract.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
 import { startTestApi, type Json, type TestApi, type TestTenant } from '../helpers/api.js';
 import { onboardVnfd, SCALING_VNFD, staticVim, TWO_VDUS_VNFD } from './fixtures.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.API_FUZZ_SEED ?? 20261122);
 const RUNS = Number(process.env.API_FUZZ_RUNS ?? 600);
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Path = (string | number)[];
 interface Fuzzed {

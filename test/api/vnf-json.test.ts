@@ -9,20 +9,9 @@ import type { VnfViewSource } from '../../src/api/vnf-reads.js';
 import { vnfdFacts, type VnfdFacts } from '../../src/api/vnfd-facts.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
 import { sampleTemplate } from '../helpers/fixtures.js';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: small, seeded, good enough to pick shapes. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'monitoring_policy',

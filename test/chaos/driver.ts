@@ -9,20 +9,9 @@ import { promisify } from 'node:util';
 import { hostNamespaces, sleep, type NetnsVim } from '../acceptance/operator.js';
 import type { Stack } from '../acceptance/stack.js';
 import { namespacePrefix } from '../../src/vim/netns-names.js';
+import { mulberry32 as rng } from '../helpers/prng.js';
 
 const exec = promisify(execFile);
-
-/** mulberry32: small, fast, good enough to pick operations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type OpKind = 'create' | 'scale_out' | 'scale_in' | 'delete' | 'force_delete' | 'fault';
 

@@ -7,21 +7,10 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { parseVnfd, type ParseVnfdResult } from '../../src/vnfd/parse.js';
 import { monitoringPolicyAttribute } from '../../src/vnfd/tacker-attributes.js';
 import { sample, sampleNames, type Json } from './build.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const BASE_SEED = Number(process.env.VNFD_FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.VNFD_FUZZ_RUNS ?? 300);
-
-/** mulberry32: small, fast, good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Mutator {
   constructor(readonly rand: () => number) {}
