@@ -24,16 +24,29 @@ export function machine(): Machine {
   };
 }
 
+interface CpuTicks {
+  idle: number;
+  total: number;
+}
+
+function cpuTicks(): CpuTicks {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (f[3] ?? 0) + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+}
+
+/** Starts measuring how busy all CPUs are; the returned function gives the busy fraction since, 0..1. */
+export function busySince(): () => number {
+  const a = cpuTicks();
+  return () => {
+    const b = cpuTicks();
+    const total = b.total - a.total;
+    return total > 0 ? 1 - (b.idle - a.idle) / total : 0;
+  };
+}
+
 /** Busy fraction of all CPUs over `ms` (from /proc/stat), 0..1. */
 export async function cpuBusy(ms: number): Promise<number> {
-  const read = () => {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (f[3] ?? 0) + (f[4] ?? 0);
-    return { idle, total: f.reduce((a, b) => a + b, 0) };
-  };
-  const a = read();
+  const busy = busySince();
   await new Promise((r) => setTimeout(r, ms));
-  const b = read();
-  const total = b.total - a.total;
-  return total > 0 ? 1 - (b.idle - a.idle) / total : 0;
+  return busy();
 }

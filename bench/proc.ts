@@ -64,6 +64,19 @@ export function cpuSeconds(pid: number): number | undefined {
   return ticks / clkTck();
 }
 
+/**
+ * Seconds the main thread of `pid` (where Node runs JavaScript) spent runnable but waiting for a
+ * CPU — the run delay of /proc/<pid>/schedstat: what a request waits on a machine busier than
+ * its cores.
+ */
+export function runQueueSeconds(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface Memory {
   /** Resident set now, MiB. */
   rssMiB: number;

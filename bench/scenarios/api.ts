@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import type { Context } from '../context.js';
+import { busySince } from '../machine.js';
+import { cpuSeconds, runQueueSeconds } from '../proc.js';
 import { fmt, type Row } from '../results.js';
 import { benchVnfd } from '../vnfd.js';
 import { oneVduFleet, probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
@@ -27,6 +29,11 @@ interface Latency {
   requests: number;
   errors: number;
   non2xx: number;
+  /** The API process, per request: CPU, and time its threads were runnable but had no CPU. */
+  apiCpuMs: number;
+  apiWaitMs: number;
+  /** All CPUs' busy fraction over the run, 0..1. */
+  machineBusy: number;
 }
 
 const GET_P99_MS = 50;
@@ -40,6 +47,10 @@ async function load(
   request: () => { method: 'GET' | 'POST'; path: string; body?: string },
 ): Promise<Latency> {
   const first = request();
+  const pid = ctx.stack.pid('api');
+  const cpu0 = pid ? cpuSeconds(pid) : undefined;
+  const wait0 = pid ? runQueueSeconds(pid) : undefined;
+  const busy = busySince();
   const result = await autocannon({
     url: ctx.stack.apiUrl,
     connections: 8,
@@ -57,9 +68,16 @@ async function load(
       },
     ],
   });
+  const machineBusy = busy();
+  const n = Math.max(1, result.requests.total);
+  const perRequest = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? NaN : ((b - a) * 1000) / n;
   return {
     endpoint,
     rate,
+    apiCpuMs: perRequest(cpu0, pid ? cpuSeconds(pid) : undefined),
+    apiWaitMs: perRequest(wait0, pid ? runQueueSeconds(pid) : undefined),
+    machineBusy,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
@@ -137,6 +155,12 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
             }
           : {}),
       });
+      // Where a GET's time went: the API's own CPU, or waiting for a CPU the machine did not have.
+      if (isGet)
+        rows.push({
+          metric: `${l.endpoint} at ${l.rate}/s, API per request: CPU / waiting for a CPU, all CPUs busy; idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
+          value: `${fmt(i.apiCpuMs, 1)} / ${fmt(i.apiWaitMs, 1)} ms, ${Math.round(i.machineBusy * 100)} % → ${fmt(l.apiCpuMs, 1)} / ${fmt(l.apiWaitMs, 1)} ms, ${Math.round(l.machineBusy * 100)} %`,
+        });
     }
     return {
       rows,
