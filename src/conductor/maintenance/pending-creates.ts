@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { CREATE_VNF_WORKFLOW, lifecycleWorkflowId } from '../contract.js';
 import type { MaintenanceDeps } from './deps.js';
 
-/** Starts create workflows for VNFs stuck in PENDING_CREATE without one. */
+/** Starts create workflows for VNFs stuck in PENDING_CREATE without one; returns the VNFs it started. */
 export async function reconcilePendingCreates(
   { db, client, temporal, log }: MaintenanceDeps,
   olderThanMs = 30_000,
@@ -20,18 +20,30 @@ export async function reconcilePendingCreates(
     },
     select: { id: true },
   });
+  if (!stuck.length) return [];
+  // Behind a backlog (thousands of creates queued in Temporal, none run yet) every
+  // queued VNF looks stuck: one listing of the running creates finds them, where a
+  // start call per VNF per pass would add to the very load that delays them.
+  const running = new Set<string>();
+  for await (const w of client.workflow.list({
+    query: `WorkflowType = '${CREATE_VNF_WORKFLOW}' AND ExecutionStatus = 'Running'`,
+  }))
+    running.add(w.workflowId);
   const started: string[] = [];
   for (const { id } of stuck) {
+    if (running.has(lifecycleWorkflowId(id))) continue;
     try {
-      const handle = await client.workflow.start(CREATE_VNF_WORKFLOW, {
+      // FAIL, not USE_EXISTING: a create started since the listing (visibility lags) is
+      // left alone and not reported as reconciled.
+      await client.workflow.start(CREATE_VNF_WORKFLOW, {
         workflowId: lifecycleWorkflowId(id),
         taskQueue: temporal.conductorTaskQueue,
         args: [{ vnfId: id }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdConflictPolicy: 'FAIL',
         // A create that completed since the query (a backlogged queue) is no reason for another run; a failed one is.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });
-      if (handle.firstExecutionRunId) started.push(id);
+      started.push(id);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
