@@ -218,6 +218,47 @@ describe('monitor shell', () => {
     expect(action.req).toMatchObject({ instanceId: 't1', action: 'respawn' });
     action.answer({ outcome: { result: 'ok', generation: 1, vdus: m.input.vdus, detail: 'respawned' } });
   });
+
+  it('a loop check without an answer (a busy worker) asks again instead of replacing the loop; three unanswered checks replace it', async () => {
+    w.workerHeartbeatMs = 1500;
+    try {
+      const busy = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const busyLoop = await w.liveLoop(busy.vnfId);
+      busyLoop.mute = true;
+      await eventually('an unanswered check', async () =>
+        busyLoop.controls.some((c) => c.command === 'ping'),
+      );
+      // Unanswered, not refused: the loop stays, and is kept once its worker answers.
+      expect(busyLoop.ended).toBe(false);
+      busyLoop.mute = false;
+      await eventually(
+        'the check asked again',
+        async () => busyLoop.controls.filter((c) => c.command === 'ping').length >= 2,
+      );
+      await new Promise((r) => setTimeout(r, 2 * w.workerHeartbeatMs));
+      expect(busyLoop.ended).toBe(false);
+      expect(w.loops.filter((l) => l.input.vnfId === busy.vnfId)).toHaveLength(1);
+      expect((await w.status(busy.handle)).state).toBe('PROBING');
+
+      // A control queue that never answers: after three checks the loop is replaced.
+      const silent = await w.startMonitor({ targets: [{ id: 't1' }] });
+      const silentLoop = await w.liveLoop(silent.vnfId);
+      silentLoop.mute = true;
+      const seen = w.loops.length;
+      await eventually(
+        'three unanswered checks',
+        async () => silentLoop.controls.filter((c) => c.command === 'ping').length >= 3,
+      );
+      silentLoop.mute = false; // the stop that follows is taken, so the replacement need not wait out its grace
+      const next = await w.liveLoop(silent.vnfId, seen);
+      expect(silentLoop.controls.at(-1)?.command).toBe('stop');
+      expect(next.input.loopId).not.toBe(silentLoop.input.loopId);
+      expect(silentLoop.controls.filter((c) => c.command === 'ping')).toHaveLength(3);
+      expect((await w.status(silent.handle)).state).toBe('PROBING');
+    } finally {
+      w.workerHeartbeatMs = 60_000;
+    }
+  });
 });
 
 describe('monitor shell: the healing gate', () => {

@@ -85,6 +85,16 @@ export const MONITOR_PRESENCE = 'monitor-worker-presence';
  * loop; a worker that does not (or cannot answer) gets the loop replaced.
  */
 export const LOOP_CHECK = 'monitor-loop-check';
+/**
+ * 2026-12-06. A loop check that gets no answer (the control call timed out: seen by the hundred
+ * when the monitor worker was saturated at 10,000 VNFs) is asked again one heartbeat timeout later,
+ * up to LOOP_CHECK_TRIES times, instead of replacing a loop that most likely runs: replacing it
+ * adds load to the overload that delayed the answer. A worker that answers "no" still gets the
+ * loop replaced at once, and a dead worker's loops move with its presence.
+ */
+export const LOOP_CHECK_UNANSWERED = 'monitor-loop-check-unanswered';
+/** How many unanswered checks replace a loop anyway: a worker whose control queue stays silent. */
+const LOOP_CHECK_TRIES = 3;
 
 /**
  * 2026-12-05. A loop that ends with a report (failure, recovery) is followed by the next loop on
@@ -296,9 +306,15 @@ export async function vnfMonitorWorkflow(input: MonitorInput): Promise<MonitorRe
   ) => {
     try {
       await sleep(afterMs);
-      if (rec.done) return;
-      const runs = await control({ loopId, command: 'ping' }).catch(() => false);
-      if (!runs && !rec.done) inbox.push({ type: 'loopUpdateFailed', loopId });
+      for (let asked = 1; !rec.done; asked++) {
+        const runs = await control({ loopId, command: 'ping' }).catch(() => undefined);
+        if (runs === true || rec.done) return;
+        if (runs === false || asked >= LOOP_CHECK_TRIES || !patched(LOOP_CHECK_UNANSWERED)) {
+          inbox.push({ type: 'loopUpdateFailed', loopId });
+          return;
+        }
+        await sleep(afterMs); // no answer: a busy worker, most likely; ask again
+      }
     } catch {
       // The loop was stopped meanwhile (its scope cancelled): nothing to check.
     }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { normalizeMonitoringPolicy, type PolicyActionName } from '../../../src/monitoring/policy.js';
 import {
@@ -46,6 +47,8 @@ export interface StubLoop {
   controls: ProbeLoopControl[];
   /** When set, control messages are not taken (an unreachable worker). */
   deaf: boolean;
+  /** When set, control calls fail without an answer (a worker too busy to answer in time). */
+  mute: boolean;
   end(r: LoopEnd): void;
   ended: boolean;
 }
@@ -146,6 +149,7 @@ export class ShellWorld {
       input,
       controls: [],
       deaf: false,
+      mute: false,
       ended: false,
       end: (r) => {
         if (loop.ended) return;
@@ -169,6 +173,7 @@ export class ShellWorld {
     const loop = this.loops.find((l) => l.input.loopId === msg.loopId && !l.ended);
     if (!loop) return false;
     loop.controls.push(msg);
+    if (loop.mute) throw ApplicationFailure.nonRetryable('no answer in time (test)');
     if (loop.deaf) return false;
     if (msg.command === 'stop') loop.end({ kind: 'stopped', reason: 'control' });
     return true;
