@@ -2,10 +2,9 @@
 // root needed: a VNF on a static VIM (loopback host) is created by the
 // conductor's workflow and watched by a monitor workflow whose probe loop
 // runs on the monitor worker.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getMonitorStatus } from '../src/monitoring/status.js';
-import { createVnf, liveInstances, sampleTemplate, vnfStatus } from './helpers/fixtures.js';
+import { createVnf, liveInstances, loopbackVim, sampleTemplate, vnfStatus } from './helpers/fixtures.js';
 import { eventually, startStack, type TestStack } from './helpers/workers.js';
 
 describe('smoke: conductor and monitor workers', () => {
@@ -16,17 +15,9 @@ describe('smoke: conductor and monitor workers', () => {
   afterAll(async () => stack?.stop());
 
   it('creates a VNF on a static VIM and probes its loopback host', async () => {
-    const tenant = await stack.db.tenant.create({ data: { name: `smoke-${randomUUID()}` } });
-    const vim = await stack.db.vim.create({
-      data: {
-        tenantId: tenant.id,
-        name: 'loopback',
-        type: 'static',
-        config: { allowedCidrs: ['127.0.0.0/8'] },
-      },
-    });
+    const where = await loopbackVim(stack.db, 'smoke');
     const template = sampleTemplate('vnfd-ping-respawn', { period: 1, monitoring_delay: 0, count: 1 });
-    const vnfId = await createVnf(stack, { tenantId: tenant.id, vimId: vim.id }, template, 'smoke', {
+    const vnfId = await createVnf(stack, where, template, 'smoke', {
       param_values: { mgmt_ips: { VDU1: '127.0.0.1' } },
     });
     await eventually('VNF ACTIVE', async () => (await vnfStatus(stack.db, vnfId)) === 'ACTIVE');

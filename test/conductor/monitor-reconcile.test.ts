@@ -5,7 +5,6 @@
 // generation and updates the monitor; a rebuilt monitor numbers its episodes
 // above every earlier one's. Real workers, Temporal and PostgreSQL; a static
 // VIM on loopback (no root needed).
-import { randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPDATE_VNF_WORKFLOW } from '../../src/conductor/contract.js';
@@ -13,7 +12,7 @@ import { reconcileMonitors } from '../../src/conductor/maintenance/monitors.js';
 import { createLogger } from '../../src/logger.js';
 import { monitorWorkflowId, type MonitorInput, type MonitorStatus } from '../../src/monitoring/contract.js';
 import { requestMonitorCommand } from '../../src/monitoring/status.js';
-import { createVnf, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
+import { createVnf, loopbackVim, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
 import { requestOperation } from '../helpers/lifecycle.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
@@ -45,16 +44,7 @@ describe('conductor: monitors in line with the database', () => {
 
   beforeAll(async () => {
     stack = await startStack({ pingEngine: 'ping' });
-    const tenant = await stack.db.tenant.create({ data: { name: `reconcile-${randomUUID()}` } });
-    const vim = await stack.db.vim.create({
-      data: {
-        tenantId: tenant.id,
-        name: 'loopback',
-        type: 'static',
-        config: { allowedCidrs: ['127.0.0.0/8'] },
-      },
-    });
-    where = { tenantId: tenant.id, vimId: vim.id };
+    where = await loopbackVim(stack.db, 'reconcile');
     const template = sampleTemplate('vnfd-ping-respawn', { period: 1, monitoring_delay: 0, count: 1 });
     for (const n of [1, 2, 3])
       vnfs.push(

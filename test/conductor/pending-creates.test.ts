@@ -9,7 +9,7 @@ import { CREATE_VNF_WORKFLOW, lifecycleWorkflowId } from '../../src/conductor/co
 import { reconcilePendingCreates } from '../../src/conductor/maintenance/pending-creates.js';
 import { createLogger } from '../../src/logger.js';
 import { parseVnfd } from '../../src/vnfd/parse.js';
-import { sampleTemplate } from '../helpers/fixtures.js';
+import { loopbackVim, sampleTemplate } from '../helpers/fixtures.js';
 import { privateDatabase, type PrivateDb } from '../helpers/lifecycle.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
@@ -23,21 +23,13 @@ describe('reconciling VNFs stuck in PENDING_CREATE', () => {
   beforeAll(async () => {
     pdb = await privateDatabase();
     stack = await startStack({ databaseUrl: pdb.url, monitor: false, conductor: false });
-    const tenant = await stack.db.tenant.create({ data: { name: `t-${randomUUID()}` } });
-    const vim = await stack.db.vim.create({
-      data: {
-        tenantId: tenant.id,
-        name: 'static',
-        type: 'static',
-        config: { allowedCidrs: ['127.0.0.0/8'] },
-      },
-    });
+    const vim = await loopbackVim(stack.db, 'pending');
     const parsed = parseVnfd(sampleTemplate('vnfd-ping-respawn'));
     if (!parsed.ok) throw new Error('sample VNFD does not parse');
     const vnfd = await stack.db.vnfd.create({
-      data: { tenantId: tenant.id, name: 'd', template: parsed.yaml, parsed: parsed.parsed as object },
+      data: { tenantId: vim.tenantId, name: 'd', template: parsed.yaml, parsed: parsed.parsed as object },
     });
-    where = { tenantId: tenant.id, vimId: vim.id, vnfdId: vnfd.id };
+    where = { ...vim, vnfdId: vnfd.id };
   });
   afterAll(async () => {
     for (const id of started)

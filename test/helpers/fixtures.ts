@@ -43,6 +43,20 @@ export interface NetnsEnv {
   cleanup(): Promise<void>;
 }
 
+/** A tenant of its own and a static VIM on the loopback range (probes stay on this machine). */
+export async function loopbackVim(db: Db, prefix: string): Promise<{ tenantId: string; vimId: string }> {
+  const tenant = await db.tenant.create({ data: { name: `${prefix}-${randomUUID()}` } });
+  const vim = await db.vim.create({
+    data: {
+      tenantId: tenant.id,
+      name: 'loopback',
+      type: 'static',
+      config: { allowedCidrs: ['127.0.0.0/8'] },
+    },
+  });
+  return { tenantId: tenant.id, vimId: vim.id };
+}
+
 export async function netnsVim(db: Db): Promise<NetnsEnv> {
   const cfg = await freshNetnsConfig();
   const tenant = await db.tenant.create({ data: { name: `t-${randomUUID()}` } });
