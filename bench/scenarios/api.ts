@@ -29,7 +29,7 @@ interface Latency {
   requests: number;
   errors: number;
   non2xx: number;
-  /** The API process, per request: CPU, and time its threads were runnable but had no CPU. */
+  /** The API process, per request: CPU, and time its main thread was runnable but had no CPU. */
   apiCpuMs: number;
   apiWaitMs: number;
   /** All CPUs' busy fraction over the run, 0..1. */
