@@ -45,11 +45,16 @@ export function sumBy(samples: Sample[], name: string, label: string): Map<strin
   return out;
 }
 
-/** Cumulative bucket counts (le → count) of a histogram, summed over other labels. */
-export function buckets(samples: Sample[], name: string): Map<number, number> {
+/** Cumulative bucket counts (le → count) of a histogram whose labels include `match`, summed over other labels. */
+export function buckets(
+  samples: Sample[],
+  name: string,
+  match: Record<string, string> = {},
+): Map<number, number> {
   const out = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== `${name}_bucket`) continue;
+    if (!Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
     const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
     out.set(le, (out.get(le) ?? 0) + s.value);
   }

@@ -4,10 +4,12 @@
 // stopped (the N monitors wait, nothing probes: the idle figure on the same
 // data) and then with all N monitors probing.
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { Context } from '../context.js';
 import { busySince } from '../machine.js';
 import { cpuSeconds, runQueueSeconds } from '../proc.js';
+import { bucketDelta, bucketQuantile, buckets, scrape, sum, type Sample } from '../prom.js';
 import { fmt, type Row } from '../results.js';
 import { benchVnfd } from '../vnfd.js';
 import { oneVduFleet, probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
@@ -34,7 +36,22 @@ interface Latency {
   apiWaitMs: number;
   /** All CPUs' busy fraction over the run, 0..1. */
   machineBusy: number;
+  /**
+   * Where a slow request spent its time. The API's own request-duration
+   * histogram (middleware in → response finished: handler, database, write)
+   * gives its p99 as a bucket bound; the API's largest event-loop delay over
+   * the run (GC or a long task stalls every request in flight, and requests
+   * not yet read are not in the histogram); the load generator's own largest
+   * event-loop delay (it runs in this process, on the same cores).
+   */
+  apiHandlerP99Ms: number;
+  apiLoopMaxMs: number;
+  loadGenLoopMaxMs: number;
 }
+
+const REQUEST_DURATION = 'vnfm_api_request_duration_seconds';
+/** A histogram quantile is a bucket's upper bound: "≤ x ms". */
+const bound = (ms: number) => (Number.isNaN(ms) ? '—' : ms === Infinity ? '> 30,000' : `≤ ${ms.toFixed(0)}`);
 
 const GET_P99_MS = 50;
 const GET_RATIO = 1.5;
@@ -42,12 +59,20 @@ const GET_RATIO = 1.5;
 async function load(
   ctx: Context,
   endpoint: string,
+  route: string,
   rate: number,
   durationS: number,
   request: () => { method: 'GET' | 'POST'; path: string; body?: string },
 ): Promise<Latency> {
   const first = request();
   const pid = ctx.stack.pid('api');
+  // Nothing else scrapes the API here, so this scrape also starts the API's
+  // event-loop delay window (prom-client resets it on every collect).
+  const metrics = () => scrape(`${ctx.stack.apiUrl}/metrics`).catch((): Sample[] => []);
+  const match = { route, method: first.method };
+  const handled0 = buckets(await metrics(), REQUEST_DURATION, match);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const cpu0 = pid ? cpuSeconds(pid) : undefined;
   const wait0 = pid ? runQueueSeconds(pid) : undefined;
   const busy = busySince();
@@ -69,15 +94,23 @@ async function load(
     ],
   });
   const machineBusy = busy();
+  const cpu1 = pid ? cpuSeconds(pid) : undefined;
+  const wait1 = pid ? runQueueSeconds(pid) : undefined;
+  loop.disable();
+  const after = await metrics();
+  const handlerP99 = bucketQuantile(bucketDelta(buckets(after, REQUEST_DURATION, match), handled0), 0.99);
   const n = Math.max(1, result.requests.total);
   const perRequest = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? NaN : ((b - a) * 1000) / n;
   return {
     endpoint,
     rate,
-    apiCpuMs: perRequest(cpu0, pid ? cpuSeconds(pid) : undefined),
-    apiWaitMs: perRequest(wait0, pid ? runQueueSeconds(pid) : undefined),
+    apiCpuMs: perRequest(cpu0, cpu1),
+    apiWaitMs: perRequest(wait0, wait1),
     machineBusy,
+    apiHandlerP99Ms: handlerP99 === undefined ? NaN : handlerP99 * 1000,
+    apiLoopMaxMs: after.length ? sum(after, 'nodejs_eventloop_lag_max_seconds') * 1000 : NaN,
+    loadGenLoopMaxMs: loop.max / 1e6,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
@@ -93,19 +126,19 @@ async function measure(ctx: Context, a: ApiArgs, ids: string[], phase: string): 
   for (const rate of a.rates) {
     ctx.log(`  ${phase}: ${rate} req/s for ${a.durationS} s per endpoint`);
     out.push(
-      await load(ctx, 'GET /v1.0/vnfs?limit=100', rate, a.durationS, () => ({
+      await load(ctx, 'GET /v1.0/vnfs?limit=100', '/v1.0/vnfs', rate, a.durationS, () => ({
         method: 'GET',
         path: '/v1.0/vnfs?limit=100',
       })),
     );
     out.push(
-      await load(ctx, 'GET /v1.0/vnfs/{id}', rate, a.durationS, () => ({
+      await load(ctx, 'GET /v1.0/vnfs/{id}', '/v1.0/vnfs/{vnf_id}', rate, a.durationS, () => ({
         method: 'GET',
         path: `/v1.0/vnfs/${pick()}`,
       })),
     );
     out.push(
-      await load(ctx, 'POST /v1.0/vnfds', rate, a.durationS, () => ({
+      await load(ctx, 'POST /v1.0/vnfds', '/v1.0/vnfds', rate, a.durationS, () => ({
         method: 'POST',
         path: '/v1.0/vnfds',
         body: JSON.stringify({
@@ -160,6 +193,12 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
         rows.push({
           metric: `${l.endpoint} at ${l.rate}/s, API per request: CPU / waiting for a CPU, all CPUs busy; idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
           value: `${fmt(i.apiCpuMs, 1)} / ${fmt(i.apiWaitMs, 1)} ms, ${Math.round(i.machineBusy * 100)} % → ${fmt(l.apiCpuMs, 1)} / ${fmt(l.apiWaitMs, 1)} ms, ${Math.round(l.machineBusy * 100)} %`,
+        });
+      // Where a GET's tail went: inside the API's handling, in a stalled API event loop, or in the load generator.
+      if (isGet)
+        rows.push({
+          metric: `${l.endpoint} at ${l.rate}/s, tail: API handler p99 (histogram bound) / API event loop's longest stall / load generator's longest stall; idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
+          value: `${bound(i.apiHandlerP99Ms)} / ${fmt(i.apiLoopMaxMs, 0)} / ${fmt(i.loadGenLoopMaxMs, 0)} ms → ${bound(l.apiHandlerP99Ms)} / ${fmt(l.apiLoopMaxMs, 0)} / ${fmt(l.loadGenLoopMaxMs, 0)} ms`,
         });
     }
     return {
