@@ -49,6 +49,7 @@ options
   --concurrency C   concurrent POST /v1.0/vnfs (default 32)
   --engine E        ping engine of the monitor worker: batch (default) or ping
   --heartbeat S     VNFM_MONITOR_HEARTBEAT_TIMEOUT of the monitor worker (default: its own, 45)
+  --cache N         VNFM_MONITOR_MAX_CACHED_WORKFLOWS of the monitor worker (default: its own, 500)
   --blip S          storm: seconds the path to the fleet is down (default 60; 20 with --smoke)
   --rates R,R       api: request rates per second (default 50,200)
   --duration S      api: seconds per rate (default 20)
@@ -76,6 +77,7 @@ const { values, positionals } = parseArgs({
     concurrency: { type: 'string' },
     engine: { type: 'string' },
     heartbeat: { type: 'string' },
+    cache: { type: 'string' },
     rates: { type: 'string' },
     blip: { type: 'string' },
     duration: { type: 'string' },
@@ -115,7 +117,8 @@ interface Job {
 
 const cluster = values.temporal === 'cluster';
 /** Result keys of cluster runs carry it, so they sit beside the dev server's. */
-const tkey = (key: string) => (cluster ? `${key}-cluster` : key);
+const tkey = (key: string) =>
+  `${key}${values.cache ? `-cache${Math.round(num(values.cache, 'cache', 500))}` : ''}${cluster ? '-cluster' : ''}`;
 
 function jobs(name: string): Job[] {
   const smoke = values.smoke;
@@ -132,7 +135,8 @@ function jobs(name: string): Job[] {
   const flags = (extra: string) =>
     `npm run bench -- ${extra}${cluster ? ` --temporal cluster${values.shards ? ` --shards ${values.shards}` : ''}` : ''}${values.period ? ` --period ${period}` : smoke ? ` --period ${period}` : ''}` +
     `${values.smoke ? ' --smoke' : ''}${engine !== 'batch' ? ` --engine ${engine}` : ''}` +
-    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.timeout ? ` --timeout ${values.timeout}` : ''}` +
+    `${values.heartbeat ? ` --heartbeat ${values.heartbeat}` : ''}${values.cache ? ` --cache ${values.cache}` : ''}` +
+    `${values.timeout ? ` --timeout ${values.timeout}` : ''}` +
     `${values.concurrency ? ` --concurrency ${concurrency}` : ''}`;
 
   const fleet = (n: number): Job => {
@@ -216,7 +220,7 @@ function jobs(name: string): Job[] {
       scenario: 'storm',
       n,
       fleetIps: n,
-      key: `n${n}`,
+      key: tkey(`n${n}`),
       command: flags(
         `storm --vnfs ${n}${values.blip ? ` --blip ${blipS}` : ''}${values.faults ? ` --faults ${faults}` : ''}`,
       ),
@@ -275,6 +279,8 @@ async function runJobs(list: Job[]): Promise<Result[]> {
   const engineEnv: Record<string, string> = { VNFM_PING_ENGINE: values.engine ?? 'batch' };
   if (values.heartbeat)
     engineEnv.VNFM_MONITOR_HEARTBEAT_TIMEOUT = String(num(values.heartbeat, 'heartbeat', 45));
+  if (values.cache)
+    engineEnv.VNFM_MONITOR_MAX_CACHED_WORKFLOWS = String(Math.round(num(values.cache, 'cache', 500)));
   const results: Result[] = [];
   let sharedCtx: Context | undefined;
   const open = async (dir: string, fleetIps: number, monitor = true) =>
@@ -320,6 +326,7 @@ async function runJobs(list: Job[]): Promise<Result[]> {
         params: {
           ...job.params,
           heartbeatTimeoutS: Number(values.heartbeat ?? 45),
+          ...(values.cache ? { monitorCachedWorkflows: Math.round(num(values.cache, 'cache', 500)) } : {}),
           temporalSqlitePragmas: cluster ? undefined : values.pragmas,
           temporal: values.temporal,
           ...(cluster ? { historyShards: num(values.shards, 'shards', 4) } : {}),

@@ -48,7 +48,10 @@ function label(r: Result): string {
   const p = r.params;
   if (r.scenario === 'probe-cost') return `${p.targets} targets (${p.engine})`;
   const n = `N = ${Number(p.vnfs).toLocaleString('en-US')}`;
-  return p.temporal === 'cluster' ? `${n}, Temporal cluster` : n;
+  const cache = p.monitorCachedWorkflows
+    ? `, monitor cache ${Number(p.monitorCachedWorkflows).toLocaleString('en-US')}`
+    : '';
+  return `${n}${cache}${p.temporal === 'cluster' ? ', Temporal cluster' : ''}`;
 }
 
 function table(results: Result[], extra: Row[][] = []): string {
