@@ -8,6 +8,7 @@
 // real faults injected during the blip (acted on once it is over) and after
 // the hold was lifted (the single-failure path, through the confirmation).
 import type { Context } from '../context.js';
+import { rates, temporalRpcs } from '../observe.js';
 import { fmt, type Row } from '../results.js';
 import { run } from '../sh.js';
 import { percentile } from '../stats.js';
@@ -87,6 +88,9 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
     ctx.log(
       `blip: the fleet's links down for ${a.blipS} s (${during.length} real faults injected meanwhile)`,
     );
+    // What the blip costs, blip → every fault DEAD: where the backlog after it is worked off.
+    const cpuEnd = await ctx.cpuWindow();
+    const rpc0 = await temporalRpcs(ctx.stack.temporalMetricsUrl);
     const downAt = Date.now();
     await link('down');
     let upAt: number;
@@ -144,6 +148,9 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
       await sleep(500);
       dead = await deadAt(all.map((f) => f.id));
     }
+    const afterS = (Date.now() - downAt) / 1000;
+    const afterCpu = await cpuEnd();
+    const afterRpcs = rates(await temporalRpcs(ctx.stack.temporalMetricsUrl), rpc0, 1); // totals
     // A few more periods: anything the healthy VNFs would still suffer shows by now.
     await sleep(3 * periodMs);
 
@@ -197,6 +204,29 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
         met: holdCount === 1,
       },
       {
+        metric: 'blip → every fault DEAD: CPU s (window)',
+        value:
+          Object.entries(afterCpu)
+            .map(([k, v]) => `${k} ${fmt(v, 0)}`)
+            .join(', ') + ` (${fmt(afterS, 0, 's')})`,
+      },
+      {
+        metric:
+          'blip → every fault DEAD: Temporal RPCs (workflow tasks completed / GetWorkflowExecutionHistory / activity tasks completed / activity heartbeats)',
+        value: [
+          'RespondWorkflowTaskCompleted',
+          'GetWorkflowExecutionHistory',
+          'RespondActivityTaskCompleted',
+          'RecordActivityTaskHeartbeat',
+        ]
+          .map((op) => Math.round(afterRpcs[op] ?? 0).toLocaleString('en-US'))
+          .join(' / '),
+      },
+      {
+        metric: 'peak RSS of the monitor worker',
+        value: fmt(ctx.peakRss().monitor, 0, 'MiB'),
+      },
+      {
         metric: 'recovery → hold lifted',
         value: liftedAt ? s(liftedAt - upAt) : 'never',
         target: `≤ hold window (30 s) + 2 periods`,
@@ -238,6 +268,7 @@ export async function stormScenario(ctx: Context, a: StormArgs): Promise<Scenari
         during: { latencyMs: lat(during), fromRecoveryMs: duringFromUp },
         after: { latencyMs: lat(after) },
         vimEvents: events,
+        afterBlip: { seconds: afterS, cpuSeconds: afterCpu, temporalRpcs: afterRpcs },
       },
     };
   } finally {
