@@ -71,6 +71,10 @@ export const ENV_VARS = {
     default: '2',
     help: "Seconds the confirmation waits beyond the target's probe period, so failures that share a cause are all reported first.",
   },
+  VNFM_HEAL_CONFIRM_PEERS: {
+    default: '10',
+    help: 'Other targets of the VIM (same VNFD and VDU) the conductor probes when it confirms a failure; enough failing too (as a hold counts): no action yet. 0: off.',
+  },
   VNFM_HEAL_HOLD_WINDOW: {
     default: '30',
     help: 'Seconds within which failures of one VIM or monitor worker count as correlated.',
@@ -252,6 +256,7 @@ export function conductorConfig(env: NodeJS.ProcessEnv = process.env) {
 export interface HealSettings {
   confirm: boolean;
   confirmSlackMs: number;
+  confirmPeers: number;
   holdWindowMs: number;
   holdShare: number;
   holdCount: number;
@@ -270,6 +275,7 @@ export function healSettings(env: NodeJS.ProcessEnv = process.env): HealSettings
   return {
     confirm: parse(env, 'VNFM_HEAL_CONFIRM', onOff) === 'on',
     confirmSlackMs: parse(env, 'VNFM_HEAL_CONFIRM_SLACK', z.coerce.number().min(0).max(600)) * 1000,
+    confirmPeers: parse(env, 'VNFM_HEAL_CONFIRM_PEERS', z.coerce.number().int().min(0).max(100)),
     holdWindowMs: parse(env, 'VNFM_HEAL_HOLD_WINDOW', seconds) * 1000,
     holdShare: parse(env, 'VNFM_HEAL_HOLD_SHARE', z.coerce.number().gt(0).max(1)),
     holdCount: parse(env, 'VNFM_HEAL_HOLD_COUNT', count),

@@ -34,6 +34,12 @@ export const healUnconfirmed = new Counter({
   registers: [conductorRegistry],
 });
 
+export const healPeersFailing = new Counter({
+  name: 'vnfm_heal_peers_failing_total',
+  help: 'Failures the conductor confirmed but did not act on because other targets of the VIM it probed failed too (the path or the VIM, not the VNF).',
+  registers: [conductorRegistry],
+});
+
 /** Gauges read from the database at each scrape: what the healing gate holds and queues now. */
 export function registerHealGauges(db: Db): void {
   new Gauge({

@@ -82,19 +82,24 @@ export async function createVnf(
   template: string,
   name = 'vnf',
   attributes: object = {},
+  /** A VNFD to share (several VNFs of one VNFD); `template` is then ignored. */
+  vnfdId?: string,
 ): Promise<string> {
-  const parsed = parseVnfd(template);
-  if (!parsed.ok) throw new Error(`bad template: ${JSON.stringify(parsed.errors)}`);
-  const vnfd = await env.db.vnfd.create({
-    data: {
-      tenantId: where.tenantId,
-      name: `${name}-vnfd`,
-      template: parsed.yaml,
-      parsed: parsed.parsed as object,
-    },
-  });
+  if (!vnfdId) {
+    const parsed = parseVnfd(template);
+    if (!parsed.ok) throw new Error(`bad template: ${JSON.stringify(parsed.errors)}`);
+    const vnfd = await env.db.vnfd.create({
+      data: {
+        tenantId: where.tenantId,
+        name: `${name}-vnfd`,
+        template: parsed.yaml,
+        parsed: parsed.parsed as object,
+      },
+    });
+    vnfdId = vnfd.id;
+  }
   const vnf = await env.db.vnf.create({
-    data: { tenantId: where.tenantId, name, vnfdId: vnfd.id, vimId: where.vimId, attributes },
+    data: { tenantId: where.tenantId, name, vnfdId, vimId: where.vimId, attributes },
   });
   await env.client.workflow.start(CREATE_VNF_WORKFLOW, {
     workflowId: lifecycleWorkflowId(vnf.id),

@@ -10,7 +10,7 @@ import { Prisma, type Db } from '../../db/client.js';
 import { loopQueueOf, workerPresenceWorkflowId } from '../../monitoring/contract.js';
 import type { MonitoringPolicy } from '../../monitoring/policy.js';
 import type { PingEngine } from '../../probes/index.js';
-import { healHoldsOpened, healUnconfirmed } from '../metrics.js';
+import { healHoldsOpened, healPeersFailing, healUnconfirmed } from '../metrics.js';
 import { probeFromConductor } from './conductor-probe.js';
 import { writeVnfEvent } from './events.js';
 
@@ -29,6 +29,8 @@ export type ConfirmResult =
   | {
       confirmed: false;
       detail: string;
+      /** The target fails from the conductor too, but so do enough of its VIM's other targets: correlated, whatever the reports show yet. */
+      peersFailing?: boolean;
       /** Take the reporting worker out of probing (repeated unconfirmed failures, and others can take over). */
       quarantine?: { untilMs: number; reason: string };
     };
@@ -104,6 +106,44 @@ export function healGateActivities(
     return new Set(rows.map((r) => r.resourceId));
   }
 
+  /**
+   * When the conductor sees a target fail, it probes up to `confirmPeers` other monitored targets
+   * of the same VIM, VNFD and VDU (so the same policy), chosen at random. Enough of them failing is a correlated failure the monitors' reports may
+   * not show yet: after a blip of a large fleet they reach the conductor over minutes, and the
+   * first few would otherwise find a window with too few failures in it.
+   */
+  async function failingPeers(
+    vnf: { id: string; vimId: string; vnfdId: string; vim: { type: string; config: unknown } },
+    input: ConfirmInput,
+  ): Promise<{ failed: number; sampled: number; examples: string[] } | undefined> {
+    if (settings.confirmPeers < 1) return undefined;
+    const exec = await db.policyActionExecution.findUnique({
+      where: { id: input.executionId },
+      select: { vduName: true },
+    });
+    if (!exec) return undefined;
+    const peers = await db.$queryRaw<{ ip: string }[]>`
+      SELECT i.mgmt_ip AS ip
+        FROM vnfs v JOIN vdu_instances i ON i.vnf_id = v.id
+       WHERE v.vim_id = ${vnf.vimId}::uuid AND v.vnfd_id = ${vnf.vnfdId}::uuid AND v.id <> ${vnf.id}::uuid
+         AND v.deleted_at IS NULL AND v.status = 'ACTIVE' AND v.monitor_action_id IS NOT NULL
+         AND i.vdu_name = ${exec.vduName} AND i.status = 'ACTIVE' AND i.deleted_at IS NULL
+         AND i.mgmt_ip IS NOT NULL AND i.mgmt_ip <> ${input.ip}
+       ORDER BY random() LIMIT ${settings.confirmPeers}`;
+    // As a hold counts: this target and the failing peers make at least VNFM_HEAL_HOLD_MIN, and
+    // the failing share of the peers probed is at least VNFM_HEAL_HOLD_SHARE.
+    if (1 + peers.length < settings.holdMin) return undefined;
+    const results = await Promise.all(
+      peers.map((p) => probeFromConductor(vnf.vim, p.ip, input.policy, pingEngine)),
+    );
+    // A round the conductor could not run is no evidence either way.
+    const ran = results.filter((x) => !x.fault);
+    const failed = peers.filter((_, i) => !results[i]!.fault && !results[i]!.ok).map((p) => p.ip);
+    if (1 + failed.length < settings.holdMin || failed.length / Math.max(1, ran.length) < settings.holdShare)
+      return undefined;
+    return { failed: failed.length, sampled: ran.length, examples: failed.slice(0, 3) };
+  }
+
   return {
     async healSettings(): Promise<HealSettings> {
       return settings;
@@ -112,6 +152,11 @@ export function healGateActivities(
     /** Probes the target once from the conductor, with the monitor's driver and parameters; a round it could not run confirms nothing. */
     async confirmFailure(input: ConfirmInput): Promise<ConfirmResult> {
       const vnf = await db.vnf.findUniqueOrThrow({ where: { id: input.vnfId }, include: { vim: true } });
+      // The peers are probed alongside the target, so a confirmed failure waits no longer for them.
+      const peersFailing = failingPeers(vnf, input).catch((err: unknown) => {
+        log.warn('peers of a failed target not probed', { error: (err as Error).message });
+        return undefined;
+      });
       const r = await probeFromConductor(vnf.vim, input.ip, input.policy, pingEngine);
       if (r.fault) {
         // The conductor could not probe: no second vantage, so no action (the monitor asks again).
@@ -131,6 +176,32 @@ export function healGateActivities(
         return { confirmed: false, detail };
       }
       if (!r.ok) {
+        const peers = await peersFailing;
+        if (peers) {
+          // Evidence the manager's own path (or the whole VIM) could explain: no action on it now.
+          // The row counts towards the VIM's correlation; the monitor asks again after the window.
+          const detail = `not acted on yet: ${input.ip} fails from the conductor too, but so do ${peers.failed} of ${peers.sampled} other targets of VIM ${vnf.vim.name} it probed (${peers.examples.join(', ')}): the path to the VIM or the VIM itself is failing, not this VNF alone; judged again later`;
+          await db.$transaction(async (tx) => {
+            await tx.policyActionExecution.update({
+              where: { id: input.executionId },
+              data: { gate: 'PEERS_FAILING' },
+            });
+            await writeVnfEvent(tx, vnf, {
+              type: 'MONITOR',
+              state: vnf.status,
+              message: detail,
+              details: {
+                kind: 'peers_failing',
+                instance_id: input.instanceId,
+                target: input.ip,
+                peers_failed: peers.failed,
+                peers_probed: peers.sampled,
+              },
+            });
+          });
+          healPeersFailing.inc();
+          return { confirmed: false, detail, peersFailing: true };
+        }
         await db.policyActionExecution.update({
           where: { id: input.executionId },
           data: { gate: 'CONFIRMED' },

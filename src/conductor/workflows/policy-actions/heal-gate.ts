@@ -63,6 +63,18 @@ export async function healGate(ctx: ActionContext): Promise<ActionResult | undef
       ...(input.vantage ? { reportedBy: input.vantage.taskQueue } : {}),
     });
     if (!c.confirmed) {
+      if (c.peersFailing) {
+        // Correlated by the conductor's own probes: held with its VIM as soon as the reports
+        // make a hold (they count this one); until then not acted on, and asked again later.
+        const h = await steps.correlateFailure({
+          executionId: claim.executionId,
+          ...(input.vantage ? { vantageVnfs: input.vantage.vnfs } : {}),
+        });
+        if (h.held) {
+          if (h.opened) await startCoordinator(h.holdId);
+          return { outcome: { result: 'deferred', detail: h.detail, holdId: h.holdId }, recreated: false };
+        }
+      }
       if (c.quarantine && input.vantage) await quarantine(input.vantage.taskQueue, c.quarantine);
       return {
         outcome: {
