@@ -9,7 +9,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healSettings } from '../../src/config.js';
 import { createVnf, liveInstances, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
-import { monitorStatus, netnsVimEnv, type VimEnv } from '../helpers/lifecycle.js';
+import {
+  monitorStatus,
+  netnsVimEnv,
+  privateDatabase,
+  type PrivateDb,
+  type VimEnv,
+} from '../helpers/lifecycle.js';
 import { netnsUnavailable } from '../helpers/netns.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
@@ -17,11 +23,15 @@ const skip = await netnsUnavailable();
 if (skip) console.warn(`SKIPPED confirm-peers tests: ${skip}`);
 
 describe.skipIf(skip)("the conductor's confirmation probes the target's peers", () => {
+  let pdb: PrivateDb;
   let stack: TestStack;
   let env: VimEnv;
 
   beforeAll(async () => {
+    // A database of its own: the fleet-wide recreation limit must not count other files' respawns.
+    pdb = await privateDatabase();
     stack = await startStack({
+      databaseUrl: pdb.url,
       heal: healSettings({
         ...process.env,
         // A one-second window: the reports, each judged seconds after its probe, never make a hold.
@@ -34,6 +44,7 @@ describe.skipIf(skip)("the conductor's confirmation probes the target's peers", 
   afterAll(async () => {
     await stack?.stop();
     await env?.cleanup();
+    await pdb?.drop();
   });
 
   it('holds the action while peers fail too, and respawns the target once they answer again', async () => {
@@ -101,7 +112,14 @@ describe.skipIf(skip)("the conductor's confirmation probes the target's peers", 
       async () => (await liveInstances(stack.db, first))[0]?.id !== before.get(first),
       120_000,
       1000,
-    );
+    ).catch(async (err: Error) => {
+      const rows = await stack.db.policyActionExecution.findMany({
+        where: { vnfId: first },
+        select: { gate: true, result: true, startedAt: true, status: true },
+      });
+      const st = await monitorStatus(stack, first).catch((e: Error) => e.message);
+      throw new Error(`${err.message}; actions: ${JSON.stringify(rows)}; monitor: ${JSON.stringify(st)}`);
+    });
     for (const id of peers) expect((await instance(id)).id, `peer ${id} not recreated`).toBe(before.get(id));
   }, 300_000);
 });
