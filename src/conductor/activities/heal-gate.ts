@@ -108,9 +108,10 @@ export function healGateActivities(
 
   /**
    * When the conductor sees a target fail, it probes up to `confirmPeers` other monitored targets
-   * of the same VIM, VNFD and VDU (so the same policy), chosen at random. Enough of them failing is a correlated failure the monitors' reports may
-   * not show yet: after a blip of a large fleet they reach the conductor over minutes, and the
-   * first few would otherwise find a window with too few failures in it.
+   * of the same VIM, VNFD and VDU (so the same policy), chosen at random. Enough of them failing
+   * is a correlated failure the monitors' reports may not show yet: after a blip of a large fleet
+   * they reach the conductor over minutes, and the first few would otherwise find a window with
+   * too few failures in it.
    */
   async function failingPeers(
     vnf: { id: string; vimId: string; vnfdId: string; vim: { type: string; config: unknown } },
