@@ -8,7 +8,7 @@
 // respawned. Real workers, Temporal, PostgreSQL and netns VDUs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healSettings } from '../../src/config.js';
-import { createVnf, liveInstances, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
+import { createVnf, createVnfd, liveInstances, sampleTemplate, vnfStatus } from '../helpers/fixtures.js';
 import {
   monitorStatus,
   netnsVimEnv,
@@ -49,10 +49,11 @@ describe.skipIf(skip)("the conductor's confirmation probes the target's peers", 
 
   it('holds the action while peers fail too, and respawns the target once they answer again', async () => {
     const template = sampleTemplate('vnfd-ping-respawn', { period: 2, monitoring_delay: 1 });
-    const first = await createVnf(stack, env, template, 'victim');
-    const { vnfdId } = await stack.db.vnf.findUniqueOrThrow({ where: { id: first } });
+    // One VNFD for all: peers are the targets of the same VIM, VNFD and VDU.
+    const vnfd = { vnfdId: await createVnfd(stack.db, env.tenantId, template) };
+    const first = await createVnf(stack, env, vnfd, 'victim');
     const peers = [];
-    for (let i = 0; i < 3; i++) peers.push(await createVnf(stack, env, template, `peer-${i}`, {}, vnfdId));
+    for (let i = 0; i < 3; i++) peers.push(await createVnf(stack, env, vnfd, `peer-${i}`));
     const all = [first, ...peers];
     await eventually(
       'all ACTIVE',

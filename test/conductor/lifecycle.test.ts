@@ -13,7 +13,14 @@ import {
   SCALE_VNF_WORKFLOW,
 } from '../../src/conductor/contract.js';
 import { cidrContains } from '../../src/net/cidr.js';
-import { createVnf, liveInstances, sampleTemplate, vnfEvents, vnfStatus } from '../helpers/fixtures.js';
+import {
+  createVnf,
+  createVnfd,
+  liveInstances,
+  sampleTemplate,
+  vnfEvents,
+  vnfStatus,
+} from '../helpers/fixtures.js';
 import {
   lifecycleResult,
   monitorExecution,
@@ -26,7 +33,6 @@ import {
 import { netnsUnavailable } from '../helpers/netns.js';
 import { pingSoon } from '../vim/helpers.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
-import { parseVnfd } from '../../src/vnfd/parse.js';
 
 const skip = await netnsUnavailable();
 if (skip) console.warn(`SKIPPED conductor lifecycle tests: ${skip}`);
@@ -50,17 +56,9 @@ describe.skipIf(skip)('conductor lifecycle on netns VDUs', () => {
 
   /** A VNF row as the API writes it, before any create workflow has run. */
   async function pendingVnf(name: string) {
-    const parsed = parseVnfd(sampleTemplate('vnfd-ping-scaling', { period: 1 }));
-    if (!parsed.ok) throw new Error('bad sample');
-    const vnfd = await stack.db.vnfd.create({
-      data: {
-        tenantId: env.tenantId,
-        name: `${name}-vnfd`,
-        template: parsed.yaml,
-        parsed: parsed.parsed as object,
-      },
-    });
-    return stack.db.vnf.create({ data: { tenantId: env.tenantId, name, vnfdId: vnfd.id, vimId: env.vimId } });
+    const template = sampleTemplate('vnfd-ping-scaling', { period: 1 });
+    const vnfdId = await createVnfd(stack.db, env.tenantId, template, `${name}-vnfd`);
+    return stack.db.vnf.create({ data: { tenantId: env.tenantId, name, vnfdId, vimId: env.vimId } });
   }
 
   /** Live instances with their namespaces, checked against the host and the IP allocations. */

@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_VNF_WORKFLOW, lifecycleWorkflowId } from '../../src/conductor/contract.js';
 import { reconcilePendingCreates } from '../../src/conductor/maintenance/pending-creates.js';
 import { createLogger } from '../../src/logger.js';
-import { parseVnfd } from '../../src/vnfd/parse.js';
-import { loopbackVim, sampleTemplate } from '../helpers/fixtures.js';
+import { createVnfd, loopbackVim, sampleTemplate } from '../helpers/fixtures.js';
 import { privateDatabase, type PrivateDb } from '../helpers/lifecycle.js';
 import { eventually, startStack, type TestStack } from '../helpers/workers.js';
 
@@ -24,12 +23,7 @@ describe('reconciling VNFs stuck in PENDING_CREATE', () => {
     pdb = await privateDatabase();
     stack = await startStack({ databaseUrl: pdb.url, monitor: false, conductor: false });
     const vim = await loopbackVim(stack.db, 'pending');
-    const parsed = parseVnfd(sampleTemplate('vnfd-ping-respawn'));
-    if (!parsed.ok) throw new Error('sample VNFD does not parse');
-    const vnfd = await stack.db.vnfd.create({
-      data: { tenantId: vim.tenantId, name: 'd', template: parsed.yaml, parsed: parsed.parsed as object },
-    });
-    where = { ...vim, vnfdId: vnfd.id };
+    where = { ...vim, vnfdId: await createVnfd(stack.db, vim.tenantId, sampleTemplate('vnfd-ping-respawn')) };
   });
   afterAll(async () => {
     for (const id of started)

@@ -75,29 +75,26 @@ export async function netnsVim(db: Db): Promise<NetnsEnv> {
   };
 }
 
-/** Writes the VNFD and a PENDING_CREATE VNF as the API does, and starts the create workflow. */
+/** A VNFD row as the API writes it, from a template (e.g. `sampleTemplate(...)`). */
+export async function createVnfd(db: Db, tenantId: string, template: string, name = 'vnfd'): Promise<string> {
+  const parsed = parseVnfd(template);
+  if (!parsed.ok) throw new Error(`bad template: ${JSON.stringify(parsed.errors)}`);
+  const vnfd = await db.vnfd.create({
+    data: { tenantId, name, template: parsed.yaml, parsed: parsed.parsed as object },
+  });
+  return vnfd.id;
+}
+
+/** Writes a PENDING_CREATE VNF as the API does (of a new VNFD from `vnfd`, or of an existing one), and starts the create workflow. */
 export async function createVnf(
   env: { db: Db; client: Client; temporal: TemporalConfig },
   where: { tenantId: string; vimId: string },
-  template: string,
+  vnfd: string | { vnfdId: string },
   name = 'vnf',
   attributes: object = {},
-  /** A VNFD to share (several VNFs of one VNFD); `template` is then ignored. */
-  vnfdId?: string,
 ): Promise<string> {
-  if (!vnfdId) {
-    const parsed = parseVnfd(template);
-    if (!parsed.ok) throw new Error(`bad template: ${JSON.stringify(parsed.errors)}`);
-    const vnfd = await env.db.vnfd.create({
-      data: {
-        tenantId: where.tenantId,
-        name: `${name}-vnfd`,
-        template: parsed.yaml,
-        parsed: parsed.parsed as object,
-      },
-    });
-    vnfdId = vnfd.id;
-  }
+  const vnfdId =
+    typeof vnfd === 'string' ? await createVnfd(env.db, where.tenantId, vnfd, `${name}-vnfd`) : vnfd.vnfdId;
   const vnf = await env.db.vnf.create({
     data: { tenantId: where.tenantId, name, vnfdId, vimId: where.vimId, attributes },
   });

@@ -118,17 +118,13 @@ export function healGateActivities(
     input: ConfirmInput,
   ): Promise<{ failed: number; sampled: number; examples: string[] } | undefined> {
     if (settings.confirmPeers < 1) return undefined;
-    const exec = await db.policyActionExecution.findUnique({
-      where: { id: input.executionId },
-      select: { vduName: true },
-    });
-    if (!exec) return undefined;
     const peers = await db.$queryRaw<{ ip: string }[]>`
       SELECT i.mgmt_ip AS ip
         FROM vnfs v JOIN vdu_instances i ON i.vnf_id = v.id
        WHERE v.vim_id = ${vnf.vimId}::uuid AND v.vnfd_id = ${vnf.vnfdId}::uuid AND v.id <> ${vnf.id}::uuid
          AND v.deleted_at IS NULL AND v.status = 'ACTIVE' AND v.monitor_action_id IS NOT NULL
-         AND i.vdu_name = ${exec.vduName} AND i.status = 'ACTIVE' AND i.deleted_at IS NULL
+         AND i.vdu_name = (SELECT vdu_name FROM policy_action_executions WHERE id = ${input.executionId}::uuid)
+         AND i.status = 'ACTIVE' AND i.deleted_at IS NULL
          AND i.mgmt_ip IS NOT NULL AND i.mgmt_ip <> ${input.ip}
        ORDER BY random() LIMIT ${settings.confirmPeers}`;
     // As a hold counts: this target and the failing peers make at least VNFM_HEAL_HOLD_MIN, and
@@ -143,6 +139,27 @@ export function healGateActivities(
     if (1 + failed.length < settings.holdMin || failed.length / Math.max(1, ran.length) < settings.holdShare)
       return undefined;
     return { failed: failed.length, sampled: ran.length, examples: failed.slice(0, 3) };
+  }
+
+  /** Where the gate left the action, and a MONITOR event on its VNF saying why (plus `more`, in the same transaction). */
+  async function gateWithEvent(
+    vnf: Parameters<typeof writeVnfEvent>[1] & { status: string },
+    input: ConfirmInput,
+    gate: string,
+    detail: string,
+    details: Record<string, unknown>,
+    more?: (tx: Prisma.TransactionClient) => Promise<void>,
+  ): Promise<void> {
+    await db.$transaction(async (tx) => {
+      await tx.policyActionExecution.update({ where: { id: input.executionId }, data: { gate } });
+      await more?.(tx);
+      await writeVnfEvent(tx, vnf, {
+        type: 'MONITOR',
+        state: vnf.status,
+        message: detail,
+        details: { ...details, instance_id: input.instanceId, target: input.ip },
+      });
+    });
   }
 
   return {
@@ -162,18 +179,7 @@ export function healGateActivities(
       if (r.fault) {
         // The conductor could not probe: no second vantage, so no action (the monitor asks again).
         const detail = `not acted on: the conductor could not probe ${input.ip} to confirm the failure (${r.error}); fix the conductor's probe tool`;
-        await db.$transaction(async (tx) => {
-          await tx.policyActionExecution.update({
-            where: { id: input.executionId },
-            data: { gate: 'UNCHECKED' },
-          });
-          await writeVnfEvent(tx, vnf, {
-            type: 'MONITOR',
-            state: vnf.status,
-            message: detail,
-            details: { kind: 'unchecked', instance_id: input.instanceId, target: input.ip, error: r.error },
-          });
-        });
+        await gateWithEvent(vnf, input, 'UNCHECKED', detail, { kind: 'unchecked', error: r.error });
         return { confirmed: false, detail };
       }
       if (!r.ok) {
@@ -182,23 +188,10 @@ export function healGateActivities(
           // Evidence the manager's own path (or the whole VIM) could explain: no action on it now.
           // The row counts towards the VIM's correlation; the monitor asks again after the window.
           const detail = `not acted on yet: ${input.ip} fails from the conductor too, but so do ${peers.failed} of ${peers.sampled} other targets of VIM ${vnf.vim.name} it probed (${peers.examples.join(', ')}): the path to the VIM or the VIM itself is failing, not this VNF alone; judged again later`;
-          await db.$transaction(async (tx) => {
-            await tx.policyActionExecution.update({
-              where: { id: input.executionId },
-              data: { gate: 'PEERS_FAILING' },
-            });
-            await writeVnfEvent(tx, vnf, {
-              type: 'MONITOR',
-              state: vnf.status,
-              message: detail,
-              details: {
-                kind: 'peers_failing',
-                instance_id: input.instanceId,
-                target: input.ip,
-                peers_failed: peers.failed,
-                peers_probed: peers.sampled,
-              },
-            });
+          await gateWithEvent(vnf, input, 'PEERS_FAILING', detail, {
+            kind: 'peers_failing',
+            peers_failed: peers.failed,
+            peers_probed: peers.sampled,
           });
           healPeersFailing.inc();
           return { confirmed: false, detail, peersFailing: true };
@@ -229,21 +222,11 @@ export function healGateActivities(
       const detail = vimHold
         ? `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) again; its VIM's correlated failure (hold ${vimHold.id}) is over for it`
         : `not acted on: ${input.ip} answers the conductor's ${input.policy.driver} (${r.latencyMs ?? '?'} ms) though monitor worker ${worker} saw it fail; that worker's probe path is suspect`;
-      await db.$transaction(async (tx) => {
-        await tx.policyActionExecution.update({
-          where: { id: input.executionId },
-          data: { gate: 'UNCONFIRMED' },
-        });
+      await gateWithEvent(vnf, input, 'UNCONFIRMED', detail, { kind: 'unconfirmed', worker }, async (tx) => {
         if (!vimHold)
           await tx.probePathFault.create({
             data: { worker, vnfId: input.vnfId, instanceId: input.instanceId, ip: input.ip },
           });
-        await writeVnfEvent(tx, vnf, {
-          type: 'MONITOR',
-          state: vnf.status,
-          message: detail,
-          details: { kind: 'unconfirmed', worker, instance_id: input.instanceId, target: input.ip },
-        });
       });
       healUnconfirmed.inc({ worker });
       if (!input.reportedBy || vimHold) return { confirmed: false, detail };

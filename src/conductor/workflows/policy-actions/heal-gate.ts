@@ -63,18 +63,10 @@ export async function healGate(ctx: ActionContext): Promise<ActionResult | undef
       ...(input.vantage ? { reportedBy: input.vantage.taskQueue } : {}),
     });
     if (!c.confirmed) {
-      if (c.peersFailing) {
-        // Correlated by the conductor's own probes: held with its VIM as soon as the reports
-        // make a hold (they count this one); until then not acted on, and asked again later.
-        const h = await steps.correlateFailure({
-          executionId: claim.executionId,
-          ...(input.vantage ? { vantageVnfs: input.vantage.vnfs } : {}),
-        });
-        if (h.held) {
-          if (h.opened) await startCoordinator(h.holdId);
-          return { outcome: { result: 'deferred', detail: h.detail, holdId: h.holdId }, recreated: false };
-        }
-      }
+      // Peers failing too: correlated by the conductor's own probes, so held with its VIM as soon
+      // as the reports make a hold (they count this one); until then not acted on, asked again.
+      const held = c.peersFailing ? await correlate(ctx, steps) : undefined;
+      if (held) return held;
       if (c.quarantine && input.vantage) await quarantine(input.vantage.taskQueue, c.quarantine);
       return {
         outcome: {
@@ -86,9 +78,14 @@ export async function healGate(ctx: ActionContext): Promise<ActionResult | undef
       };
     }
   }
+  return correlate(ctx, steps);
+}
+
+/** A correlated failure of the action's VIM or worker (or an open hold of either) defers it into the hold. */
+async function correlate(ctx: ActionContext, steps: typeof db): Promise<ActionResult | undefined> {
   const h = await steps.correlateFailure({
-    executionId: claim.executionId,
-    ...(input.vantage ? { vantageVnfs: input.vantage.vnfs } : {}),
+    executionId: ctx.claim.executionId,
+    ...(ctx.input.vantage ? { vantageVnfs: ctx.input.vantage.vnfs } : {}),
   });
   if (!h.held) return undefined;
   if (h.opened) await startCoordinator(h.holdId);
