@@ -4,6 +4,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { timePoolQueries } from './query-time.js';
 
 export type Db = PrismaClient;
 export { Prisma } from '../generated/prisma/client.ts';
@@ -17,6 +18,7 @@ export function createDb(url: string, opts: { max?: number } = {}): Db {
   // An idle connection the server dropped: the pool replaces it. (The adapter attaches its own
   // handler only once Prisma first connects; reads on the pool may come first.)
   pool.on('error', () => undefined);
+  timePoolQueries(pool);
   // The adapter ends the pool on $disconnect, as it does a pool of its own.
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PrismaClient({ adapter });
