@@ -11,6 +11,7 @@ import { busySince } from '../machine.js';
 import { cpuSeconds, runQueueSeconds } from '../proc.js';
 import { bucketDelta, bucketQuantile, buckets, scrape, sum, type Sample } from '../prom.js';
 import { fmt, type Row } from '../results.js';
+import { heartbeatsPerS, measureWindows, rpcTotal, spread } from '../windows.js';
 import { benchVnfd } from '../vnfd.js';
 import { oneVduFleet, probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
 
@@ -45,15 +46,28 @@ interface Latency {
    * event-loop delay (it runs in this process, on the same cores).
    */
   apiHandlerP99Ms: number;
+  /** The same requests' time in PostgreSQL queries (the API's own histogram, bucket bound). */
+  apiDbP99Ms: number;
+  /** The API's longest garbage-collection pause over the run (bucket bound). */
+  apiGcMaxMs: number;
   apiLoopMaxMs: number;
   loadGenLoopMaxMs: number;
 }
 
 const REQUEST_DURATION = 'vnfm_api_request_duration_seconds';
+const DB_DURATION = 'vnfm_api_db_duration_seconds';
+const GC_DURATION = 'nodejs_gc_duration_seconds';
 /** A histogram quantile is a bucket's upper bound: "≤ x ms". */
 const bound = (ms: number) => (Number.isNaN(ms) ? '—' : ms === Infinity ? '> 30,000' : `≤ ${ms.toFixed(0)}`);
 
+const tail = (l: Latency) =>
+  `${bound(l.apiHandlerP99Ms)} / ${bound(l.apiDbP99Ms)} / ${bound(l.apiGcMaxMs)} / ${fmt(l.apiLoopMaxMs, 0)} / ${fmt(l.loadGenLoopMaxMs, 0)} ms`;
+
 const GET_P99_MS = 50;
+const HEALTHY_S = 60;
+const HEALTHY_PARTS = 5;
+/** Issue 15's target for a healthy fleet's cost to Temporal. */
+const RPC_PER_10K = 5;
 const GET_RATIO = 1.5;
 
 async function load(
@@ -70,7 +84,10 @@ async function load(
   // event-loop delay window (prom-client resets it on every collect).
   const metrics = () => scrape(`${ctx.stack.apiUrl}/metrics`).catch((): Sample[] => []);
   const match = { route, method: first.method };
-  const handled0 = buckets(await metrics(), REQUEST_DURATION, match);
+  const m0 = await metrics();
+  const handled0 = buckets(m0, REQUEST_DURATION, match);
+  const db0 = buckets(m0, DB_DURATION, match);
+  const gc0 = buckets(m0, GC_DURATION);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpu0 = pid ? cpuSeconds(pid) : undefined;
@@ -99,6 +116,10 @@ async function load(
   loop.disable();
   const after = await metrics();
   const handlerP99 = bucketQuantile(bucketDelta(buckets(after, REQUEST_DURATION, match), handled0), 0.99);
+  const dbP99 = bucketQuantile(bucketDelta(buckets(after, DB_DURATION, match), db0), 0.99);
+  // q = 1: the bucket holding the longest pause.
+  const gcMax = bucketQuantile(bucketDelta(buckets(after, GC_DURATION), gc0), 1);
+  const ms = (s: number | undefined) => (s === undefined ? NaN : s * 1000);
   const n = Math.max(1, result.requests.total);
   const perRequest = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? NaN : ((b - a) * 1000) / n;
@@ -108,7 +129,9 @@ async function load(
     apiCpuMs: perRequest(cpu0, cpu1),
     apiWaitMs: perRequest(wait0, wait1),
     machineBusy,
-    apiHandlerP99Ms: handlerP99 === undefined ? NaN : handlerP99 * 1000,
+    apiHandlerP99Ms: ms(handlerP99),
+    apiDbP99Ms: ms(dbP99),
+    apiGcMaxMs: ms(gcMax),
     apiLoopMaxMs: after.length ? sum(after, 'nodejs_eventloop_lag_max_seconds') * 1000 : NaN,
     loadGenLoopMaxMs: loop.max / 1e6,
     p50: result.latency.p50,
@@ -164,6 +187,14 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
     const up = await waitMonitors(ctx, { ...created, startedAt: started });
     await sleep(2 * a.period * 1000);
     const loaded = await measure(ctx, a, created.ids, `${a.vnfs} monitors probing`);
+    // What the healthy fleet costs Temporal, long after every monitor's one-off
+    // loop check, with no API load (issue 15, item 3).
+    ctx.log(`healthy window: ${HEALTHY_S} s (${HEALTHY_PARTS} sub-windows)`);
+    const healthy = await measureWindows(ctx, HEALTHY_S, HEALTHY_PARTS);
+    const rpcs = spread(healthy.parts, (p) => rpcTotal(p.rpcPerS));
+    const beats = spread(healthy.parts, (p) => heartbeatsPerS(p.rpcPerS));
+    const temporalPct = spread(healthy.parts, (p) => ((p.cpu.temporal ?? 0) / p.seconds) * 100);
+    const rpcLimit = (RPC_PER_10K * a.vnfs) / 10_000;
 
     const rows: Row[] = [
       {
@@ -171,6 +202,12 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
         value: fmt((up.probingAt - started) / 1000, 1, 's'),
       },
     ];
+    rows.push({
+      metric: `Temporal RPCs per second while healthy, ${a.vnfs.toLocaleString('en-US')} monitors (of which activity heartbeats), median of ${HEALTHY_PARTS} × ${HEALTHY_S / HEALTHY_PARTS} s; Temporal CPU`,
+      value: `${fmt(rpcs.median, 1)} (${fmt(beats.median, 1)}); ${fmt(temporalPct.median, 1, '%')} of a core`,
+      target: `≤ ${fmt(rpcLimit, 1)} (${RPC_PER_10K} per 10,000 VNFs)`,
+      met: rpcs.median !== undefined && rpcs.median <= rpcLimit,
+    });
     for (const l of loaded) {
       const i = idle.find((x) => x.endpoint === l.endpoint && x.rate === l.rate)!;
       const isGet = l.endpoint.startsWith('GET');
@@ -197,8 +234,8 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
       // Where a GET's tail went: inside the API's handling, in a stalled API event loop, or in the load generator.
       if (isGet)
         rows.push({
-          metric: `${l.endpoint} at ${l.rate}/s, tail: API handler p99 (histogram bound) / API event loop's longest stall / load generator's longest stall; idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
-          value: `${bound(i.apiHandlerP99Ms)} / ${fmt(i.apiLoopMaxMs, 0)} / ${fmt(i.loadGenLoopMaxMs, 0)} ms → ${bound(l.apiHandlerP99Ms)} / ${fmt(l.apiLoopMaxMs, 0)} / ${fmt(l.loadGenLoopMaxMs, 0)} ms`,
+          metric: `${l.endpoint} at ${l.rate}/s, tail: API handler p99 / of it in PostgreSQL, p99 / API's longest GC pause (histogram bounds) / API event loop's longest stall / load generator's longest stall; idle → ${a.vnfs.toLocaleString('en-US')} monitors`,
+          value: `${tail(i)} → ${tail(l)}`,
         });
     }
     return {
@@ -209,6 +246,7 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
         idle,
         loaded,
         probingAfterWorkerStartS: (up.probingAt - started) / 1000,
+        healthy: { seconds: healthy.total.seconds, rpcPerS: healthy.total.rpcPerS, rpcs, beats, temporalPct },
       },
     };
   } finally {
