@@ -22,7 +22,9 @@ async function dbTime(route: string, method: string) {
   const read = (suffix: string) => {
     const line = text
       .split('\n')
-      .find((l) => l.startsWith(`vnfm_api_db_duration_seconds_${suffix}{route="${route}",method="${method}"}`));
+      .find((l) =>
+        l.startsWith(`vnfm_api_db_duration_seconds_${suffix}{route="${route}",method="${method}"}`),
+      );
     return line ? Number(line.split(' ').pop()) : 0;
   };
   return { count: read('count'), sum: read('sum') };
