@@ -11,7 +11,7 @@ import { busySince } from '../machine.js';
 import { cpuSeconds, runQueueSeconds } from '../proc.js';
 import { bucketDelta, bucketQuantile, buckets, scrape, sum, type Sample } from '../prom.js';
 import { fmt, type Row } from '../results.js';
-import { heartbeatsPerS, measureWindows, rpcTotal, spread } from '../windows.js';
+import { heartbeatsPerS, measureWindows, rpcTotal } from '../windows.js';
 import { benchVnfd } from '../vnfd.js';
 import { oneVduFleet, probeParams, sleep, waitMonitors, type ScenarioOutput } from './common.js';
 
@@ -65,9 +65,10 @@ const tail = (l: Latency) =>
 
 const GET_P99_MS = 50;
 const HEALTHY_S = 60;
-const HEALTHY_PARTS = 5;
-/** Issue 15's target for a healthy fleet's cost to Temporal. */
+/** Issue 15's target for a healthy fleet's cost to Temporal: RPCs per second at 10,000 VNFs. */
 const RPC_PER_10K = 5;
+/** A healthy loop's backstop heartbeat: a third of VNFM_MONITOR_LOOP_HEARTBEAT_TIMEOUT's default 10,800 s. */
+const LOOP_BEAT_S = 3600;
 const GET_RATIO = 1.5;
 
 async function load(
@@ -189,12 +190,17 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
     const loaded = await measure(ctx, a, created.ids, `${a.vnfs} monitors probing`);
     // What the healthy fleet costs Temporal, long after every monitor's one-off
     // loop check, with no API load (issue 15, item 3).
-    ctx.log(`healthy window: ${HEALTHY_S} s (${HEALTHY_PARTS} sub-windows)`);
-    const healthy = await measureWindows(ctx, HEALTHY_S, HEALTHY_PARTS);
-    const rpcs = spread(healthy.parts, (p) => rpcTotal(p.rpcPerS));
-    const beats = spread(healthy.parts, (p) => heartbeatsPerS(p.rpcPerS));
-    const temporalPct = spread(healthy.parts, (p) => ((p.cpu.temporal ?? 0) / p.seconds) * 100);
-    const rpcLimit = (RPC_PER_10K * a.vnfs) / 10_000;
+    ctx.log(`healthy window: ${HEALTHY_S} s`);
+    const healthy = await measureWindows(ctx, HEALTHY_S, 1);
+    // One window, not a median of short parts: long polls return once a minute.
+    const measured = rpcTotal(healthy.total.rpcPerS);
+    const beats = heartbeatsPerS(healthy.total.rpcPerS);
+    const temporalPct = ((healthy.total.cpu.temporal ?? 0) / healthy.total.seconds) * 100;
+    // Each loop's backstop heartbeat comes due once per LOOP_BEAT_S, the first that long after
+    // the loop started (later than this window): added, not measured. The rest (long polls, one
+    // presence beat per worker, the conductor's listings) does not grow with N.
+    const loopBeats = (n: number) => n / LOOP_BEAT_S;
+    const at10k = measured + loopBeats(10_000);
 
     const rows: Row[] = [
       {
@@ -203,10 +209,12 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
       },
     ];
     rows.push({
-      metric: `Temporal RPCs per second while healthy, ${a.vnfs.toLocaleString('en-US')} monitors (of which activity heartbeats), median of ${HEALTHY_PARTS} × ${HEALTHY_S / HEALTHY_PARTS} s; Temporal CPU`,
-      value: `${fmt(rpcs.median, 1)} (${fmt(beats.median, 1)}); ${fmt(temporalPct.median, 1, '%')} of a core`,
-      target: `≤ ${fmt(rpcLimit, 1)} (${RPC_PER_10K} per 10,000 VNFs)`,
-      met: rpcs.median !== undefined && rpcs.median <= rpcLimit,
+      metric: `Temporal RPCs per second while healthy, ${a.vnfs.toLocaleString('en-US')} monitors, over ${HEALTHY_S} s (of which activity heartbeats); + the loops' backstop beats (N / ${LOOP_BEAT_S.toLocaleString('en-US')} a second, not yet due in the window); at 10,000 VNFs; Temporal CPU`,
+      value:
+        `${fmt(measured, 1)} (${fmt(beats, 1)}) + ${fmt(loopBeats(a.vnfs), 1)} = ${fmt(measured + loopBeats(a.vnfs), 1)}; ` +
+        `10,000: ${fmt(measured, 1)} + ${fmt(loopBeats(10_000), 1)} = ${fmt(at10k, 1)}; ${fmt(temporalPct, 1, '%')} of a core`,
+      target: `≤ ${RPC_PER_10K} at 10,000 VNFs`,
+      met: at10k <= RPC_PER_10K,
     });
     for (const l of loaded) {
       const i = idle.find((x) => x.endpoint === l.endpoint && x.rate === l.rate)!;
@@ -246,7 +254,13 @@ export async function apiScenario(ctx: Context, a: ApiArgs): Promise<ScenarioOut
         idle,
         loaded,
         probingAfterWorkerStartS: (up.probingAt - started) / 1000,
-        healthy: { seconds: healthy.total.seconds, rpcPerS: healthy.total.rpcPerS, rpcs, beats, temporalPct },
+        healthy: {
+          seconds: healthy.total.seconds,
+          rpcPerS: healthy.total.rpcPerS,
+          temporalPct,
+          loopBeatsPerS: loopBeats(a.vnfs),
+          at10kPerS: at10k,
+        },
       },
     };
   } finally {
